@@ -1,0 +1,175 @@
+"""``symconv.function``: compile a graph into a callable.
+
+The pipeline reads top to bottom: check the arguments, substitute ``givens``,
+copy the graph into a :class:`FunctionGraph`, rewrite it (by mode), lower it to
+a program (by the mode's linker), and wrap that in a :class:`Function` that
+checks inputs, runs the program and applies the updates.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from ..graph.basic import Constant, SharedVariable, Variable
+from ..graph.traversal import clone_replace, graph_inputs
+from ..tensor.variable import as_tensor_variable
+from .fgraph import FunctionGraph
+from .mode import get_mode
+
+
+def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=None,
+             allow_input_downcast=False, on_unused_input="raise", profile=False):
+    """Compile a function from symbolic inputs to outputs.
+
+    Parameters
+    ----------
+    inputs : list of Variable
+        Free variables the caller supplies, in call order.
+    outputs : Variable or list of Variable, optional
+        A single variable gives a single array back, a list gives a list.
+    updates : list of (SharedVariable, Variable) pairs or dict, optional
+        New values for shared variables, all computed from the values before the
+        call and written after the outputs (simultaneous updates).
+    givens : dict or list of (Variable, Variable) pairs, optional
+        Substitutions made in the graph before compiling, e.g. a mini-batch
+        slice of a shared data set in place of the input ``x``.
+    mode : {"FAST_RUN", "FAST_COMPILE"} or Mode, optional
+    name : str, optional
+    allow_input_downcast : bool
+        Accept float64 data for float32 inputs (converting it).
+    on_unused_input : {"raise", "warn", "ignore"}
+        What to do with an input that no output depends on.
+    profile : bool
+        Record per-node timings (see ``Function.profile``).
+
+    Returns
+    -------
+    Function
+
+    Examples
+    --------
+    >>> import symconv as sc, symconv.tensor as T
+    >>> x = T.dvector("x")
+    >>> f = sc.function([x], (x ** 2).sum())
+    >>> float(f([1.0, 2.0]))
+    5.0
+    """
+    # 1. check and normalize the arguments
+    inputs = _check_inputs(inputs)
+    single = outputs is not None and not isinstance(outputs, (list, tuple))
+    outputs = [] if outputs is None else ([outputs] if single else list(outputs))
+    outputs = [as_tensor_variable(o) for o in outputs]
+    updates = _check_updates(updates)
+    givens = _check_givens(givens)
+
+    # 2. substitute givens everywhere (outputs and update values)
+    targets = outputs + [new for _, new in updates]
+    if givens:
+        targets = clone_replace(targets, givens)
+    _check_all_inputs_given(inputs, targets, on_unused_input)
+
+    # 3. rewrite a private copy of the graph, then 4. lower it to a program
+    mode = get_mode(mode)
+    fgraph = FunctionGraph(inputs, targets)
+    rewrite_log = mode.rewrite(fgraph)
+    program = mode.linker.make_program(fgraph)
+
+    # 5. wrap it
+    from .runtime import Function
+    return Function(program, fgraph, inputs, len(outputs), [s for s, _ in updates], single,
+                    name=name, allow_input_downcast=allow_input_downcast, mode=mode,
+                    rewrite_log=rewrite_log, profile=profile)
+
+
+def _check_inputs(inputs):
+    if isinstance(inputs, Variable) or not isinstance(inputs, (list, tuple)):
+        raise TypeError("function: inputs must be a list of variables, "
+                        f"got {type(inputs).__name__}")
+    seen = set()
+    for v in inputs:
+        if not isinstance(v, Variable):
+            raise TypeError(f"function: each input must be a symbolic variable, got {v!r}")
+        if isinstance(v, SharedVariable):
+            raise TypeError(f"function: {v.describe()} is a shared variable; its value is used "
+                            "implicitly and cannot be an input (change it with set_value)")
+        if isinstance(v, Constant):
+            raise TypeError(f"function: {v.describe()} is a constant and cannot be an input")
+        if v.owner is not None:
+            raise TypeError(f"function: input {v.describe()} is computed from other variables; "
+                            "inputs must be free variables (use givens to replace a computed one)")
+        if v in seen:
+            raise ValueError(f"function: {v.describe()} appears twice in the inputs")
+        seen.add(v)
+    return list(inputs)
+
+
+def _pairs(arg, what):
+    if arg is None:
+        return []
+    if isinstance(arg, dict):
+        return list(arg.items())
+    try:
+        pairs = [tuple(p) for p in arg]
+    except TypeError:
+        raise TypeError(f"function: {what} must be a dict or a list of pairs") from None
+    if any(len(p) != 2 for p in pairs):
+        raise TypeError(f"function: {what} must be a dict or a list of (variable, value) pairs")
+    return pairs
+
+
+def _check_updates(updates):
+    result, seen = [], set()
+    for shared, new in _pairs(updates, "updates"):
+        if not isinstance(shared, SharedVariable):
+            raise TypeError(f"function: updates can only change shared variables, not "
+                            f"{shared.describe() if isinstance(shared, Variable) else repr(shared)}")
+        if shared in seen:
+            raise ValueError(f"function: {shared.describe()} is updated twice")
+        seen.add(shared)
+        if not isinstance(new, Variable):
+            new = as_tensor_variable(np.asarray(new, dtype=shared.dtype))
+        if new.dtype != shared.dtype or new.ndim != shared.ndim or \
+                not shared.type.is_compatible(new.type):
+            raise TypeError(
+                f"function: the update of shared variable {shared.describe()} has type "
+                f"{new.type.short()}; it must have the shared variable's dtype and number of "
+                f"dimensions ({shared.type.short()}); cast it with .astype('{shared.dtype}')")
+        result.append((shared, new))
+    return result
+
+
+def _check_givens(givens):
+    result = OrderedDict()
+    for old, new in _pairs(givens, "givens"):
+        if not isinstance(old, Variable) or isinstance(old, Constant):
+            raise TypeError(f"function: a given must replace a symbolic variable, got {old!r}")
+        new = as_tensor_variable(new)
+        if new.dtype != old.dtype or new.ndim != old.ndim or not old.type.is_compatible(new.type):
+            raise TypeError(
+                f"function: given for {old.describe()} has incompatible type {new.type.short()}: "
+                f"the replacement needs dtype {old.dtype} and {old.ndim} dimensions "
+                "(cast it, as network3 does with T.cast(labels, 'int32'))")
+        result[old] = new
+    return result
+
+
+def _check_all_inputs_given(inputs, targets, on_unused_input):
+    needed = [v for v in graph_inputs(targets)
+              if not isinstance(v, (Constant, SharedVariable))]
+    given = set(inputs)
+    for v in needed:
+        if v not in given:
+            raise ValueError(
+                f"function: the outputs depend on {v.describe()}, which is neither among the "
+                "inputs nor replaced by givens")
+    if on_unused_input not in ("raise", "warn", "ignore"):
+        raise ValueError(f"function: on_unused_input must be 'raise', 'warn' or 'ignore', "
+                         f"got {on_unused_input!r}")
+    used = set(needed)
+    for k, v in enumerate(inputs):
+        if v not in used and on_unused_input != "ignore":
+            msg = (f"function: input {k} ({v.describe()}) is not used to compute any output "
+                   "or update; pass on_unused_input='ignore' to allow this")
+            if on_unused_input == "raise":
+                raise ValueError(msg)
+            import warnings
+            warnings.warn(msg, stacklevel=3)

@@ -1,0 +1,64 @@
+"""The plain runtime: runs a FunctionGraph's nodes in order, one ``perform`` each.
+
+It is the reference executor, which ``FAST_COMPILE`` uses: storage is a flat
+list indexed by variable, filled from the inputs and shared values, then by
+each node in topological order.
+"""
+from ..graph.basic import Constant, SharedVariable
+
+
+class PlainLinker:
+    """Turns a FunctionGraph into a :class:`Program` of perform calls."""
+
+    def make_program(self, fgraph):
+        return Program(fgraph)
+
+
+class Program:
+    """A linear schedule of node computations over a storage table."""
+
+    def __init__(self, fgraph):
+        self.fgraph = fgraph
+        slot = {}
+        for v in fgraph.variables:
+            slot.setdefault(v, len(slot))
+        for v in fgraph.inputs:
+            slot.setdefault(v, len(slot))
+        self.slot = slot
+        self.storage_size = len(slot)
+        self.input_slots = [slot[v] for v in fgraph.inputs]
+        self.shared = [(slot[v], v.container) for v in slot if isinstance(v, SharedVariable)]
+        self.constants = [(slot[v], v.data) for v in slot if isinstance(v, Constant)]
+        self.steps = [(node, node.op.perform, [slot[v] for v in node.inputs],
+                       [slot[v] for v in node.outputs]) for node in fgraph.nodes]
+        self.output_slots = [slot[v] for v in fgraph.outputs]
+
+    def run(self, args):
+        """Compute every fgraph output from the input values ``args``."""
+        storage = [None] * self.storage_size
+        for i, value in zip(self.input_slots, args):
+            storage[i] = value
+        for i, container in self.shared:
+            storage[i] = container[0]
+        for i, data in self.constants:
+            storage[i] = data
+        for node, perform, ins, outs in self.steps:
+            try:
+                results = perform(node, [storage[i] for i in ins])
+            except Exception as exc:
+                raise_with_node(exc, node)
+            for i, r in zip(outs, results):
+                storage[i] = r
+        return [storage[i] for i in self.output_slots]
+
+
+def raise_with_node(exc, node):
+    """Re-raise ``exc`` with a note naming the node and the user code that built it."""
+    note = f"while computing {node.op} on inputs {[v.type.short() for v in node.inputs]}"
+    if node.trace is not None:
+        filename, line, func = node.trace
+        note += f"; the node was built at {filename}:{line} in {func}"
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+        raise exc
+    raise type(exc)(f"{exc} ({note})") from exc

@@ -1,0 +1,59 @@
+"""The callable that ``symconv.function`` returns."""
+import numpy as np
+
+
+class Function:
+    """A compiled function: call it with one value per input.
+
+    Attributes
+    ----------
+    fgraph : FunctionGraph
+        The graph after rewriting (what ``debugprint(f)`` shows).
+    rewrites : list
+        The rewrites that fired while compiling.
+    """
+
+    def __init__(self, program, fgraph, inputs, n_outputs, updated, single, name=None,
+                 allow_input_downcast=False, mode=None, rewrite_log=(), profile=False):
+        self.program = program
+        self.fgraph = fgraph
+        self.inputs = inputs
+        self.n_outputs = n_outputs
+        self.updated = updated
+        self.single = single
+        self.name = name
+        self.mode = mode
+        self.rewrites = list(rewrite_log)
+        self.allow_input_downcast = allow_input_downcast
+        # inputs with no static size can skip the full check for arrays of the right kind
+        self._types = [(v.type, v.describe(), all(s is None for s in v.type.shape))
+                       for v in inputs]
+
+    def __call__(self, *args):
+        if len(args) != len(self.inputs):
+            names = ", ".join(v.describe() for v in self.inputs) or "none"
+            raise TypeError(f"{self._label()}: expected {len(self.inputs)} argument(s) "
+                            f"({names}), got {len(args)}")
+        values = []
+        for arg, (type_, label, any_shape) in zip(args, self._types):
+            if any_shape and isinstance(arg, np.ndarray) and arg.dtype.name == type_.dtype \
+                    and arg.ndim == type_.ndim:
+                values.append(arg)  # fast path: already the right kind of array
+            else:
+                values.append(type_.filter(arg, name=f"{self._label()}: input {label}",
+                                           allow_downcast=self.allow_input_downcast))
+        results = self.program.run(values)
+        n = self.n_outputs
+        # all update values were computed before any is written: updates are simultaneous
+        for shared, value in zip(self.updated, results[n:]):
+            shared.container[0] = value
+        outputs = results[:n]
+        if self.single:
+            return outputs[0]
+        return outputs
+
+    def _label(self):
+        return f"function {self.name!r}" if self.name else "function"
+
+    def __repr__(self):
+        return f"<Function {self.name or ''} {len(self.inputs)} inputs -> {self.n_outputs} outputs>"

@@ -1,0 +1,208 @@
+"""Reverse-mode differentiation: ``grad`` builds gradient *graphs*, and
+``verify_grad`` checks them against finite differences.
+
+``grad`` walks the graph from the cost back to the requested variables, asking
+each Op for the symbolic gradient of its inputs given those of its outputs
+(the Op's ``grad`` method), and sums the contributions reaching a variable.
+"""
+import numpy as np
+
+from .graph.basic import Constant, Variable
+from .graph.traversal import toposort
+from .tensor.variable import as_tensor_variable, constant
+
+
+class DisconnectedInputError(ValueError):
+    """A variable asked for in ``wrt`` does not influence the cost."""
+
+
+class GradientError(AssertionError):
+    """Symbolic and finite-difference gradients disagree (raised by ``verify_grad``)."""
+
+
+def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_grads=None):
+    """Symbolic gradient of a scalar ``cost`` with respect to ``wrt``.
+
+    Parameters
+    ----------
+    cost : scalar Variable or None
+        The quantity to differentiate; may be None when ``known_grads`` seeds the walk.
+    wrt : Variable or list of Variable
+        A list gives a list back, a single variable a single gradient.
+    consider_constant : list of Variable, optional
+        Gradients do not flow through these (treated as constants).
+    disconnected_inputs : {"raise", "warn", "ignore"}
+        What to do for a ``wrt`` that the cost does not depend on; with "warn"
+        or "ignore" its gradient is zeros.
+    known_grads : dict Variable -> Variable, optional
+        Gradients already known for intermediate variables.
+
+    Returns
+    -------
+    Variable or list of Variable
+        Gradient graphs, each with the dtype and shape of its ``wrt`` entry.
+    """
+    from .tensor.basic import zeros_like
+    from .tensor.math import add, cast
+
+    as_list = isinstance(wrt, (list, tuple))
+    wrt_list = list(wrt) if as_list else [wrt]
+    if disconnected_inputs not in ("raise", "warn", "ignore"):
+        raise ValueError(f"grad: disconnected_inputs must be 'raise', 'warn' or 'ignore', "
+                         f"got {disconnected_inputs!r}")
+    for v in wrt_list:
+        if not isinstance(v, Variable):
+            raise TypeError(f"grad: wrt must contain Variables, got {type(v).__name__}")
+        if not v.type.is_float:
+            raise TypeError(f"grad: cannot differentiate with respect to {v.describe()}: "
+                            "it is not a float tensor")
+
+    seeds = {}
+    if cost is not None:
+        if not isinstance(cost, Variable):
+            raise TypeError(f"grad: cost must be a Variable, got {type(cost).__name__}")
+        if cost.ndim != 0:
+            raise ValueError(f"grad: cost must be a scalar, got {cost.describe()} with "
+                             f"{cost.ndim} dimensions; sum or mean it first")
+        if not cost.type.is_float:
+            raise TypeError(f"grad: cost must be a float, got {cost.describe()}")
+        seeds[cost] = constant(np.ones((), dtype=cost.dtype))
+    for var, g in (known_grads or {}).items():
+        seeds[var] = as_tensor_variable(g)
+    if not seeds:
+        raise ValueError("grad: give a cost or known_grads")
+
+    blocked = set(consider_constant or ())
+    nodes = toposort(list(seeds))
+    # variables whose value depends on some wrt: only these need gradients
+    wanted = set(wrt_list)
+    relevant = set(wrt_list)
+    for node in nodes:
+        if any(i in relevant and i not in blocked for i in node.inputs):
+            relevant.update(node.outputs)
+
+    contributions = {var: [g] for var, g in seeds.items()}
+    for node in reversed(nodes):
+        if not any(o in contributions for o in node.outputs):
+            continue
+        if not any(i in relevant and i not in blocked for i in node.inputs):
+            continue
+        out_grads = [_total(contributions.get(o), add, cast, o) for o in node.outputs]
+        if all(g is None for g in out_grads):
+            continue
+        out_grads = [g if g is not None else zeros_like(o) for g, o in zip(out_grads, node.outputs)]
+        in_grads = node.op.grad(node.inputs, out_grads)
+        if len(in_grads) != len(node.inputs):
+            raise RuntimeError(f"{node.op}.grad returned {len(in_grads)} gradients for "
+                               f"{len(node.inputs)} inputs")
+        for inp, g in zip(node.inputs, in_grads):
+            if g is None or inp not in relevant or inp in blocked or isinstance(inp, Constant):
+                continue
+            contributions.setdefault(inp, []).append(g)
+
+    results = []
+    for v in wrt_list:
+        g = _total(contributions.get(v), add, cast, v)
+        if g is None:
+            if v in relevant and v in _reached(seeds, wanted):
+                g = zeros_like(v)  # connected only through non-differentiable paths
+            elif disconnected_inputs == "raise":
+                raise DisconnectedInputError(
+                    f"grad: the cost does not depend on {v.describe()}; it is not part of the "
+                    "cost's graph (pass disconnected_inputs='ignore' to get zeros)")
+            else:
+                if disconnected_inputs == "warn":
+                    import warnings
+                    warnings.warn(f"grad: the cost does not depend on {v.describe()}",
+                                  stacklevel=2)
+                g = zeros_like(v)
+        results.append(g)
+    return results if as_list else results[0]
+
+
+def _total(parts, add, cast, var):
+    """Sum of the gradient contributions reaching ``var``, in ``var``'s dtype."""
+    if not parts:
+        return None
+    total = parts[0]
+    for g in parts[1:]:
+        total = add(total, g)
+    if total.dtype != var.dtype and var.type.is_float:
+        total = cast(total, var.dtype)
+    return total
+
+
+def _reached(seeds, wanted):
+    """The wanted variables that are ancestors of the seeds at all."""
+    found = set()
+    for out in seeds:
+        if out in wanted:
+            found.add(out)
+    for node in toposort(list(seeds)):
+        found.update(i for i in node.inputs if i in wanted)
+    return found
+
+
+def verify_grad(fun, pt, n_tests=3, rng=None, eps=None, abs_tol=None, rel_tol=None, mode=None):
+    """Check the symbolic gradient of ``fun`` at ``pt`` by finite differences.
+
+    ``fun`` takes symbolic tensors (one per array in ``pt``) and returns a
+    symbolic tensor of any shape. Its output is projected on a fixed random
+    tensor to give a scalar cost; the directional derivative of that cost along
+    a random direction, by central differences, must match the one given by the
+    symbolic gradients.
+
+    Parameters
+    ----------
+    fun : callable
+    pt : list of ndarray
+        The point; float64 data give the tightest check.
+    n_tests : int
+        How many random directions to try.
+    rng : numpy.random.Generator, optional
+    eps, abs_tol, rel_tol : float, optional
+        Step and tolerances; defaults depend on the dtype (float64: 1e-6, 1e-6, 1e-4).
+
+    Raises
+    ------
+    GradientError
+        Naming the input, the analytic and numeric values and the error.
+    """
+    from .compile.function import function
+    from .tensor.basic import tensor
+    from .tensor.math import sum as tsum
+
+    rng = rng if rng is not None else np.random.default_rng(42)
+    pt = [np.array(p) for p in pt]
+    dtype = np.result_type(*[p.dtype for p in pt])
+    precise = dtype == np.float64
+    eps = eps if eps is not None else (1e-6 if precise else 1e-3)
+    abs_tol = abs_tol if abs_tol is not None else (1e-6 if precise else 1e-2)
+    rel_tol = rel_tol if rel_tol is not None else (1e-4 if precise else 1e-2)
+
+    inputs = [tensor(p.dtype.name, (None,) * p.ndim, name=f"input{i}") for i, p in enumerate(pt)]
+    out = as_tensor_variable(fun(*inputs))
+    f_out = function(inputs, out, mode=mode)
+    projection_value = rng.standard_normal(np.shape(f_out(*pt))).astype(out.dtype)
+    projection = constant(projection_value, name="projection")
+    cost = tsum(out * projection) if out.ndim else out * projection
+    grads = grad(cost, inputs, disconnected_inputs="ignore")
+    f_cost = function(inputs, cost, mode=mode)
+    f_grad = function(inputs, grads, mode=mode)
+
+    analytic_grads = f_grad(*pt)
+    for test in range(n_tests):
+        direction = [rng.standard_normal(p.shape).astype(p.dtype) for p in pt]
+        plus = f_cost(*[p + eps * d for p, d in zip(pt, direction)])
+        minus = f_cost(*[p - eps * d for p, d in zip(pt, direction)])
+        numeric = float((plus - minus) / (2 * eps))
+        analytic = float(sum(np.sum(g * d) for g, d in zip(analytic_grads, direction)))
+        err = abs(numeric - analytic)
+        if err > abs_tol + rel_tol * max(abs(numeric), abs(analytic)):
+            # find the input most at fault, for the message
+            worst = max(range(len(pt)), key=lambda k: abs(np.sum(analytic_grads[k] * direction[k])))
+            raise GradientError(
+                f"verify_grad: gradient mismatch on test {test}: directional derivative "
+                f"analytic {analytic:.8g} vs finite differences {numeric:.8g} (abs error {err:.3g}, "
+                f"tolerance {abs_tol:g} + {rel_tol:g} relative); inputs have shapes "
+                f"{[p.shape for p in pt]}, largest analytic contribution from input {worst}")

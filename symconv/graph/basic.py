@@ -1,0 +1,210 @@
+"""The graph IR: variables, the Apply nodes that connect them, and the Op contract.
+
+A graph is bipartite: a :class:`Variable` is produced by at most one
+:class:`Apply` node (its ``owner``), and an Apply node applies one :class:`Op`
+to input variables, giving output variables. Variables with no owner are graph
+inputs: free variables, :class:`Constant` values or :class:`SharedVariable` state.
+"""
+import os
+import sys
+
+import numpy as np
+
+from .type import TensorType
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_frame():
+    """(file, line, code) of the innermost caller outside symconv, or None.
+
+    Kept on every Apply node so that errors (and the NaN guard) can point at the
+    line of user code that built the node.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
+            return (filename, frame.f_lineno, frame.f_code.co_name)
+        frame = frame.f_back
+    return None
+
+
+class Variable:
+    """A symbolic value of a given :class:`TensorType`.
+
+    Parameters
+    ----------
+    type : TensorType
+    owner : Apply or None
+        The node computing this variable; None for graph inputs.
+    index : int or None
+        Which output of ``owner`` this is.
+    name : str or None
+    """
+
+    def __init__(self, type, owner=None, index=None, name=None):
+        if not isinstance(type, TensorType):
+            raise TypeError(f"Variable type must be a TensorType, got {type!r}")
+        self.type = type
+        self.owner = owner
+        self.index = index
+        self.name = name
+
+    @property
+    def dtype(self):
+        return self.type.dtype
+
+    @property
+    def ndim(self):
+        return self.type.ndim
+
+    @property
+    def static_shape(self):
+        return self.type.shape
+
+    @property
+    def broadcastable(self):
+        return self.type.broadcastable
+
+    def describe(self):
+        """A short label naming this variable for error messages."""
+        label = f"'{self.name}'" if self.name else (
+            f"output of {self.owner.op}" if self.owner is not None else "an unnamed input")
+        return f"{label} ({self.type.short()})"
+
+    def __repr__(self):
+        if self.name:
+            return f"{self.name}:{self.type.short()}"
+        if self.owner is not None:
+            return f"{self.owner.op}.{self.index}:{self.type.short()}"
+        return f"<{type(self).__name__} {self.type.short()}>"
+
+    # Variables are graph nodes: identity, not value, decides equality.
+    __hash__ = object.__hash__
+
+
+class Constant(Variable):
+    """A graph input whose value is fixed when the graph is built."""
+
+    def __init__(self, type, data, name=None):
+        super().__init__(type, name=name)
+        self.data = type.filter(data, name=name or "constant", allow_downcast=True)
+        self.data.setflags(write=False)
+
+    def signature(self):
+        """Hashable key under which equal constants are merged."""
+        return (self.type, self.data.tobytes())
+
+    def __repr__(self):
+        if self.data.size <= 4:
+            text = np.array2string(self.data, separator=",").replace("\n", "")
+            return f"{text}:{self.type.short()}"
+        return f"Constant{self.type.short()}"
+
+
+class SharedVariable(Variable):
+    """A graph input that holds state between calls of compiled functions.
+
+    Compiled functions read its current value on each call and write it through
+    ``updates``; ``get_value``/``set_value`` read and write it from Python.
+    """
+
+    def __init__(self, type, value, name=None, strict=False, allow_downcast=None):
+        super().__init__(type, name=name)
+        self.container = [type.filter(value, name=self.describe(), allow_downcast=True)]
+
+    def get_value(self, borrow=False):
+        """The current value; a copy unless ``borrow=True``."""
+        value = self.container[0]
+        return value if borrow else value.copy()
+
+    def set_value(self, value, borrow=False):
+        """Replace the value (checked against the type); copied unless ``borrow=True``."""
+        array = self.type.filter(value, name=self.describe(), allow_downcast=True)
+        if not borrow and array is value:
+            array = array.copy()
+        self.container[0] = array
+
+
+class Apply:
+    """One application of an Op to input variables, producing output variables."""
+
+    __slots__ = ("op", "inputs", "outputs", "trace")
+
+    def __init__(self, op, inputs, outputs):
+        self.op = op
+        self.inputs = list(inputs)
+        for v in self.inputs:
+            if not isinstance(v, Variable):
+                raise TypeError(f"{op}: inputs must be Variables, got {type(v).__name__}")
+        self.outputs = list(outputs)
+        for i, out in enumerate(self.outputs):
+            out.owner = self
+            out.index = i
+        self.trace = user_frame()
+
+    @property
+    def out(self):
+        return self.outputs[0]
+
+    def __repr__(self):
+        return f"Apply({self.op}, {self.inputs})"
+
+
+class Op:
+    """Base class for operations. Subclasses define:
+
+    - ``__props__``: names of the attributes that parametrize the op; equality
+      and hashing come from them, which is what lets identical nodes merge.
+    - ``make_node(*inputs)``: check types and return an :class:`Apply`.
+    - ``perform(node, inputs)``: compute, returning a list of output arrays.
+    - ``grad(inputs, output_grads)``: one symbolic gradient (or None) per input.
+    - ``infer_shape(node, input_shapes)``: output shapes from input shapes.
+    """
+
+    __props__ = ()
+
+    def _props(self):
+        return tuple(getattr(self, p) for p in self.__props__)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._props() == other._props()
+
+    def __hash__(self):
+        return hash((type(self), self._props()))
+
+    def __str__(self):
+        name = type(self).__name__
+        if not self.__props__:
+            return name
+        return f"{name}{{{','.join(_fmt_prop(p) for p in self._props())}}}"
+
+    __repr__ = __str__
+
+    def make_node(self, *inputs):
+        raise NotImplementedError
+
+    def perform(self, node, inputs):
+        raise NotImplementedError(f"{self} has no perform")
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} has no gradient")
+
+    def infer_shape(self, node, input_shapes):
+        """Default: run the op on zero arrays of the given shapes is too costly;
+        subclasses override. Returning the static shape is only valid when known."""
+        shapes = [out.type.shape for out in node.outputs]
+        if any(s is None for shape in shapes for s in shape):
+            raise NotImplementedError(f"{self} cannot infer its output shape")
+        return shapes
+
+    def __call__(self, *inputs, **kwargs):
+        node = self.make_node(*inputs, **kwargs)
+        return node.outputs[0] if len(node.outputs) == 1 else list(node.outputs)
+
+
+def _fmt_prop(value):
+    if isinstance(value, tuple):
+        return "(" + ",".join(_fmt_prop(v) for v in value) + ")"
+    return str(value)

@@ -1,0 +1,1 @@
+"""Ops, one module per family. Each Op pairs a NumPy kernel with its gradient rule."""

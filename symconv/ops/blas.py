@@ -1,0 +1,58 @@
+"""Matrix products: ``dot`` with NumPy's semantics for vectors and matrices."""
+import numpy as np
+
+from ..graph.basic import Apply, Op
+from ..graph.type import TensorType
+from ..tensor.variable import TensorVariable, as_tensor_variable
+from . import elemwise as E
+
+
+class Dot(Op):
+    """``np.dot(x, y)`` for 1-d and 2-d operands, computed by BLAS."""
+
+    def make_node(self, x, y):
+        x, y = as_tensor_variable(x), as_tensor_variable(y)
+        if x.ndim not in (1, 2) or y.ndim not in (1, 2):
+            raise TypeError(f"dot: operands must be vectors or matrices, got {x.describe()} and "
+                            f"{y.describe()}; use tensordot for higher dimensions")
+        inner_x, inner_y = x.type.shape[-1], y.type.shape[0]
+        if inner_x is not None and inner_y is not None and inner_x != inner_y:
+            raise ValueError(
+                f"dot: shapes {x.type.shape_str()} and {y.type.shape_str()} are not aligned: "
+                f"{inner_x} (last axis of {x.describe()}) != {inner_y} (first axis of {y.describe()})")
+        shape = x.type.shape[:-1] + y.type.shape[1:]
+        dtype = np.result_type(x.dtype, y.dtype).name
+        return Apply(self, [x, y], [TensorVariable(TensorType(dtype, shape))])
+
+    def perform(self, node, inputs):
+        x, y = inputs
+        try:
+            out = np.dot(x, y)
+        except ValueError:
+            raise ValueError(f"dot: shapes {x.shape} and {y.shape} are not aligned") from None
+        return [np.asarray(out)]
+
+    def infer_shape(self, node, input_shapes):
+        sx, sy = input_shapes
+        return [tuple(sx[:-1]) + tuple(sy[1:])]
+
+    def grad(self, inputs, output_grads):
+        from ..tensor.shapes import dimshuffle
+        x, y = inputs
+        (g,) = output_grads
+        if x.ndim == 2 and y.ndim == 2:
+            gx, gy = dot(g, y.T), dot(x.T, g)
+        elif x.ndim == 2:  # matrix . vector
+            gx = E.mul(dimshuffle(g, (0, "x")), dimshuffle(y, ("x", 0)))
+            gy = dot(x.T, g)
+        elif y.ndim == 2:  # vector . matrix
+            gx = dot(y, g)
+            gy = E.mul(dimshuffle(x, (0, "x")), dimshuffle(g, ("x", 0)))
+        else:  # vector . vector
+            gx, gy = E.mul(g, y), E.mul(g, x)
+        return [E.cast(gx, x.dtype) if x.type.is_float else None,
+                E.cast(gy, y.dtype) if y.type.is_float else None]
+
+
+def dot(x, y):
+    return Dot()(x, y)

@@ -1,0 +1,281 @@
+"""Elementwise ops: one :class:`Elemwise` Op wrapping a table of scalar functions.
+
+Each :class:`ScalarOp` names a NumPy ufunc (or a short vectorized function) and
+its local derivative, written with the same symbolic functions users call. The
+output dtype is whatever NumPy gives for the input dtypes, so arrays behave as
+in NumPy; broadcasting follows NumPy too, and the gradient of a broadcast input
+is summed back to that input's run-time shape by :func:`sum_to`.
+"""
+import numbers
+from functools import lru_cache
+
+import numpy as np
+
+from ..config import config
+from ..graph.basic import Apply, Op, Variable
+from ..graph.type import TensorType
+from ..tensor.variable import TensorVariable, as_tensor_variable, constant
+
+
+class ScalarOp:
+    """A named elementwise function with its NumPy kernel and gradient rule.
+
+    ``grad(inputs, output, output_grad)`` returns one symbolic gradient (or
+    None, for inputs without a gradient) per input, before broadcasting is undone.
+    """
+
+    def __init__(self, name, nin, kernel, grad=None, ufunc=None):
+        self.name = name
+        self.nin = nin
+        self.kernel = kernel
+        self.grad = grad
+        # the ufunc, when there is one, lets fused kernels write into buffers (out=)
+        self.ufunc = ufunc if ufunc is not None else (kernel if isinstance(kernel, np.ufunc) else None)
+
+    def __repr__(self):
+        return self.name
+
+    # scalar ops are singletons compared by name, so Elemwise(add) == Elemwise(add)
+    def __eq__(self, other):
+        return isinstance(other, ScalarOp) and other.name == self.name
+
+    def __hash__(self):
+        return hash(("ScalarOp", self.name))
+
+
+@lru_cache(maxsize=None)
+def _result_dtype(scalar_op, dtypes):
+    """The dtype NumPy gives ``scalar_op`` on inputs of ``dtypes``."""
+    with np.errstate(all="ignore"):
+        probe = scalar_op.kernel(*[np.ones((), dtype=d) for d in dtypes])
+    return np.asarray(probe).dtype.name
+
+
+def broadcast_static_shapes(shapes, op_name, variables):
+    """NumPy broadcasting of static shapes; raises naming the op and shapes on a mismatch."""
+    ndim = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    result = []
+    for axis in range(ndim):
+        sizes = [s[axis] for s in padded]
+        known = {d for d in sizes if d is not None and d != 1}
+        if len(known) > 1:
+            described = ", ".join(v.describe() for v in variables)
+            raise ValueError(
+                f"{op_name}: shapes {[TensorType('float64', s).shape_str() for s in shapes]} "
+                f"cannot be broadcast together (axis {axis} of the result: sizes {sorted(known)}); "
+                f"operands: {described}")
+        if known:
+            result.append(known.pop())
+        elif any(d is None for d in sizes):
+            result.append(None)
+        else:
+            result.append(1)
+    return tuple(result)
+
+
+def _as_operands(values):
+    """Turn Python numbers into constants of the kind NumPy would pick (NEP 50:
+    a Python scalar does not upcast an array of its own kind)."""
+    tensors = [v for v in values if isinstance(v, Variable)]
+    result = []
+    for v in values:
+        if isinstance(v, Variable):
+            result.append(v)
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            dtype = "bool"
+        elif isinstance(v, numbers.Integral) and not isinstance(v, np.integer):
+            dtype = next((t.dtype for t in tensors if t.dtype not in ("bool",)), "int64")
+        elif isinstance(v, float):
+            floats = [t.dtype for t in tensors if t.type.is_float]
+            dtype = max(floats, key=lambda d: np.dtype(d).itemsize) if floats else config.floatX
+        else:
+            result.append(as_tensor_variable(v))
+            continue
+        result.append(constant(v, dtype=dtype))
+    return result
+
+
+class Elemwise(Op):
+    """Applies a :class:`ScalarOp` elementwise, with NumPy broadcasting."""
+
+    __props__ = ("scalar_op",)
+
+    def __init__(self, scalar_op):
+        self.scalar_op = scalar_op
+
+    def __str__(self):
+        return self.scalar_op.name
+
+    def make_node(self, *inputs):
+        if len(inputs) != self.scalar_op.nin:
+            raise TypeError(f"{self}: takes {self.scalar_op.nin} inputs, got {len(inputs)}")
+        inputs = _as_operands(inputs)
+        shape = broadcast_static_shapes([v.type.shape for v in inputs], str(self), inputs)
+        dtype = _result_dtype(self.scalar_op, tuple(v.dtype for v in inputs))
+        return Apply(self, inputs, [TensorVariable(TensorType(dtype, shape))])
+
+    def perform(self, node, inputs):
+        out = self.scalar_op.kernel(*inputs)
+        dtype = node.outputs[0].dtype
+        if not isinstance(out, np.ndarray) or out.dtype.name != dtype:
+            out = np.asarray(out, dtype=dtype)
+        return [out]
+
+    def infer_shape(self, node, input_shapes):
+        return [np.broadcast_shapes(*input_shapes)]
+
+    def grad(self, inputs, output_grads):
+        if self.scalar_op.grad is None:
+            raise NotImplementedError(f"{self} has no gradient")
+        (gz,) = output_grads
+        grads = self.scalar_op.grad(inputs, None, gz)
+        result = []
+        for x, g in zip(inputs, grads):
+            if g is None or not x.type.is_float:
+                result.append(None)
+                continue
+            if g.dtype != x.dtype:
+                g = cast(g, x.dtype)
+            result.append(sum_to(g, x))
+        return result
+
+
+def sum_to(g, x):
+    """``g`` summed over the axes along which ``x`` was broadcast."""
+    from .reduction import SumTo
+    if g.type.shape == x.type.shape and None not in x.type.shape:
+        return g
+    return SumTo()(g, x)
+
+
+# --- kernels NumPy lacks as one ufunc --------------------------------------
+
+def _sigmoid(x):
+    # 0.5 * (1 + tanh(x / 2)) is exact and never overflows, unlike 1 / (1 + exp(-x))
+    out = np.tanh(np.multiply(x, 0.5, dtype=np.result_type(x, np.float16)))
+    out += 1
+    out *= 0.5
+    return out
+
+
+def _softplus(x):
+    return np.logaddexp(np.zeros((), dtype=np.result_type(x, np.float16)), x)
+
+
+def _switch(cond, a, b):
+    return np.where(cond, a, b)
+
+
+# --- the table --------------------------------------------------------------
+# Each gradient is written with the symbolic functions defined below it; they
+# are looked up when the gradient is built, so the order in the file is free.
+
+def _zero_grads(inputs, out, gz):
+    return [None] * len(inputs)
+
+
+SCALAR_OPS = {}
+
+
+def _register(name, nin, kernel, grad=None, ufunc=None):
+    SCALAR_OPS[name] = ScalarOp(name, nin, kernel, grad, ufunc)
+    return Elemwise(SCALAR_OPS[name])
+
+
+# arithmetic
+add_op = _register("add", 2, np.add, lambda i, o, g: [g, g])
+sub_op = _register("sub", 2, np.subtract, lambda i, o, g: [g, neg(g)])
+mul_op = _register("mul", 2, np.multiply, lambda i, o, g: [mul(g, i[1]), mul(g, i[0])])
+true_div_op = _register("true_div", 2, np.true_divide, lambda i, o, g: [
+    true_div(g, i[1]), neg(true_div(mul(g, i[0]), mul(i[1], i[1])))])
+floor_div_op = _register("floor_div", 2, np.floor_divide, _zero_grads)
+mod_op = _register("mod", 2, np.mod, lambda i, o, g: [g, neg(mul(g, floor_div(i[0], i[1])))])
+pow_op = _register("pow", 2, np.power, lambda i, o, g: [
+    mul(g, mul(i[1], pow(i[0], sub(i[1], 1)))),
+    mul(g, mul(pow(i[0], i[1]), log(switch(gt(i[0], 0), i[0], 1))))])
+neg_op = _register("neg", 1, np.negative, lambda i, o, g: [neg(g)])
+abs_op = _register("abs", 1, np.abs, lambda i, o, g: [mul(g, sign(i[0]))])
+sign_op = _register("sign", 1, np.sign, _zero_grads)
+sqr_op = _register("sqr", 1, np.square, lambda i, o, g: [mul(g, mul(i[0], 2.0))])
+sqrt_op = _register("sqrt", 1, np.sqrt, lambda i, o, g: [true_div(g, mul(sqrt(i[0]), 2.0))])
+exp_op = _register("exp", 1, np.exp, lambda i, o, g: [mul(g, exp(i[0]))])
+expm1_op = _register("expm1", 1, np.expm1, lambda i, o, g: [mul(g, exp(i[0]))])
+log_op = _register("log", 1, np.log, lambda i, o, g: [true_div(g, i[0])])
+log1p_op = _register("log1p", 1, np.log1p, lambda i, o, g: [true_div(g, add(i[0], 1.0))])
+tanh_op = _register("tanh", 1, np.tanh, lambda i, o, g: [
+    mul(g, sub(1.0, sqr(tanh(i[0]))))])
+sigmoid_op = _register("sigmoid", 1, _sigmoid, lambda i, o, g: [
+    mul(g, mul(sigmoid(i[0]), sub(1.0, sigmoid(i[0]))))])
+softplus_op = _register("softplus", 1, _softplus, lambda i, o, g: [mul(g, sigmoid(i[0]))])
+sin_op = _register("sin", 1, np.sin, lambda i, o, g: [mul(g, cos(i[0]))])
+cos_op = _register("cos", 1, np.cos, lambda i, o, g: [neg(mul(g, sin(i[0])))])
+floor_op = _register("floor", 1, np.floor, _zero_grads)
+ceil_op = _register("ceil", 1, np.ceil, _zero_grads)
+round_op = _register("round", 1, np.round, _zero_grads)
+maximum_op = _register("maximum", 2, np.maximum, lambda i, o, g: [
+    switch(ge(i[0], i[1]), g, 0.0), switch(ge(i[0], i[1]), 0.0, g)])
+minimum_op = _register("minimum", 2, np.minimum, lambda i, o, g: [
+    switch(le(i[0], i[1]), g, 0.0), switch(le(i[0], i[1]), 0.0, g)])
+switch_op = _register("switch", 3, _switch, lambda i, o, g: [
+    None, switch(i[0], g, 0.0), switch(i[0], 0.0, g)])
+identity_op = _register("identity", 1, np.positive, lambda i, o, g: [g])
+
+# comparisons and logic: boolean results, no gradient
+eq_op = _register("eq", 2, np.equal, _zero_grads)
+neq_op = _register("neq", 2, np.not_equal, _zero_grads)
+lt_op = _register("lt", 2, np.less, _zero_grads)
+le_op = _register("le", 2, np.less_equal, _zero_grads)
+gt_op = _register("gt", 2, np.greater, _zero_grads)
+ge_op = _register("ge", 2, np.greater_equal, _zero_grads)
+and_op = _register("and", 2, np.bitwise_and, _zero_grads)
+or_op = _register("or", 2, np.bitwise_or, _zero_grads)
+xor_op = _register("xor", 2, np.bitwise_xor, _zero_grads)
+invert_op = _register("invert", 1, np.invert, _zero_grads)
+isnan_op = _register("isnan", 1, np.isnan, _zero_grads)
+isinf_op = _register("isinf", 1, np.isinf, _zero_grads)
+
+# symbolic functions (the tensor API re-exports these) ------------------------
+add, sub, mul, true_div, floor_div, mod, pow = (
+    add_op, sub_op, mul_op, true_div_op, floor_div_op, mod_op, pow_op)
+neg, abs, sign, sqr, sqrt, exp, expm1, log, log1p = (
+    neg_op, abs_op, sign_op, sqr_op, sqrt_op, exp_op, expm1_op, log_op, log1p_op)
+tanh, sigmoid, softplus, sin, cos, floor, ceil = (
+    tanh_op, sigmoid_op, softplus_op, sin_op, cos_op, floor_op, ceil_op)
+maximum, minimum, switch = maximum_op, minimum_op, switch_op
+eq, neq, lt, le, gt, ge = eq_op, neq_op, lt_op, le_op, gt_op, ge_op
+and_, or_, xor, invert, isnan, isinf = and_op, or_op, xor_op, invert_op, isnan_op, isinf_op
+
+
+class Cast(Op):
+    """Converts to another dtype (``x.astype(dtype)``)."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype).name
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [TensorVariable(TensorType(self.dtype, x.type.shape))])
+
+    def perform(self, node, inputs):
+        return [np.asarray(inputs[0]).astype(self.dtype)]
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
+
+    def grad(self, inputs, output_grads):
+        (x,) = inputs
+        if not x.type.is_float:
+            return [None]
+        return [cast(output_grads[0], x.dtype)]
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` (no node when it already has that dtype)."""
+    x = as_tensor_variable(x)
+    if x.dtype == np.dtype(dtype).name:
+        return x
+    return Cast(dtype)(x)

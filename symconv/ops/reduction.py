@@ -1,0 +1,256 @@
+"""Reductions (sum, mean, max, min, prod, argmax, argmin) and the pair of ops that
+broadcast a tensor up to another's shape and sum it back down (each the other's gradient)."""
+import numpy as np
+
+from ..graph.basic import Apply, Op
+from ..graph.type import TensorType
+from ..tensor.variable import TensorVariable, as_tensor_variable
+from . import elemwise as E
+
+
+def normalize_axis(axis, ndim, op_name, x):
+    """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    result = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op_name}: axis {a} is out of range for {x.describe()} ({ndim}-d)")
+        result.append(int(a) % ndim)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op_name}: repeated axis in {axis!r}")
+    return tuple(sorted(result))
+
+
+def reduced_shape(shape, axes, keepdims):
+    if keepdims:
+        return tuple(1 if i in axes else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def expand_reduced(g, axes, ndim):
+    """Reinsert the reduced ``axes`` of ``g`` as length-1 dimensions."""
+    from ..tensor.shapes import dimshuffle
+    pattern, k = [], 0
+    for i in range(ndim):
+        if i in axes:
+            pattern.append("x")
+        else:
+            pattern.append(k)
+            k += 1
+    return dimshuffle(g, pattern)
+
+
+class Reduce(Op):
+    """Base of the reductions: ``axis`` is a tuple of axes, ``keepdims`` a bool."""
+
+    __props__ = ("axis", "keepdims")
+    numpy_fn = None
+
+    def __init__(self, axis, keepdims=False):
+        self.axis = tuple(axis)
+        self.keepdims = bool(keepdims)
+
+    def __str__(self):
+        keep = ",keepdims" if self.keepdims else ""
+        return f"{type(self).__name__.lower()}{{axis={self.axis}{keep}}}"
+
+    def output_dtype(self, x):
+        return x.dtype
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        for a in self.axis:
+            if a >= x.ndim:
+                raise ValueError(f"{self}: axis {a} is out of range for {x.describe()}")
+            if x.type.shape[a] == 0 and type(self) in (Max, Min, ArgMax, ArgMin):
+                raise ValueError(f"{self}: zero-size axis {a} of {x.describe()} has no {type(self).__name__.lower()}")
+        shape = reduced_shape(x.type.shape, self.axis, self.keepdims)
+        return Apply(self, [x], [TensorVariable(TensorType(self.output_dtype(x), shape))])
+
+    def perform(self, node, inputs):
+        out = type(self).numpy_fn(inputs[0], axis=self.axis, keepdims=self.keepdims)
+        return [np.asarray(out, dtype=node.outputs[0].dtype)]
+
+    def infer_shape(self, node, input_shapes):
+        return [reduced_shape(input_shapes[0], self.axis, self.keepdims)]
+
+    def _expanded(self, g, x):
+        return g if self.keepdims else expand_reduced(g, self.axis, x.ndim)
+
+
+def _sum_dtype(x):
+    # NumPy sums bools and small ints in the platform integer
+    return np.sum(np.ones(1, dtype=x.dtype)).dtype.name
+
+
+class Sum(Reduce):
+    numpy_fn = staticmethod(np.sum)
+
+    def output_dtype(self, x):
+        return _sum_dtype(x)
+
+    def grad(self, inputs, output_grads):
+        (x,) = inputs
+        if not x.type.is_float:
+            return [None]
+        return [broadcast_like(self._expanded(output_grads[0], x), x)]
+
+
+class Mean(Reduce):
+    numpy_fn = staticmethod(np.mean)
+
+    def output_dtype(self, x):
+        return np.mean(np.ones(1, dtype=x.dtype)).dtype.name
+
+    def grad(self, inputs, output_grads):
+        (x,) = inputs
+        if not x.type.is_float:
+            return [None]
+        from ..tensor.shapes import shape
+        count = 1
+        for a in self.axis:
+            count = E.mul(count, shape(x)[a])
+        g = E.true_div(output_grads[0], E.cast(count, x.dtype))
+        return [broadcast_like(self._expanded(g, x), x)]
+
+
+class Prod(Reduce):
+    numpy_fn = staticmethod(np.prod)
+
+    def output_dtype(self, x):
+        return _sum_dtype(x)
+
+    def grad(self, inputs, output_grads):
+        # d prod / d x_i = prod / x_i: exact for inputs without zeros
+        (x,) = inputs
+        if not x.type.is_float:
+            return [None]
+        out = self(x)
+        g = self._expanded(E.mul(output_grads[0], out), x)
+        return [E.true_div(broadcast_like(g, x), x)]
+
+
+class Max(Reduce):
+    numpy_fn = staticmethod(np.max)
+
+    def grad(self, inputs, output_grads):
+        # the gradient goes to every element equal to the maximum (ties all receive it)
+        (x,) = inputs
+        if not x.type.is_float:
+            return [None]
+        best = Max(self.axis, keepdims=True)(x)
+        mask = E.cast(E.eq(x, best), x.dtype)
+        return [E.mul(mask, self._expanded(output_grads[0], x))]
+
+
+class Min(Reduce):
+    numpy_fn = staticmethod(np.min)
+
+    def grad(self, inputs, output_grads):
+        (x,) = inputs
+        if not x.type.is_float:
+            return [None]
+        best = Min(self.axis, keepdims=True)(x)
+        mask = E.cast(E.eq(x, best), x.dtype)
+        return [E.mul(mask, self._expanded(output_grads[0], x))]
+
+
+class _ArgReduce(Reduce):
+    """Index of the extreme value along one axis (or of the flattened array)."""
+
+    def output_dtype(self, x):
+        return "int64"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if len(self.axis) > 1 and len(self.axis) != x.ndim:
+            raise ValueError(f"{self}: takes one axis or all of them, got {self.axis}")
+        return super().make_node(x)
+
+    def perform(self, node, inputs):
+        (x,) = inputs
+        if len(self.axis) == 1:
+            out = type(self).numpy_fn(x, axis=self.axis[0], keepdims=self.keepdims)
+        else:
+            out = type(self).numpy_fn(x.reshape(-1))
+            if self.keepdims:
+                out = np.reshape(out, (1,) * x.ndim)
+        return [np.asarray(out, dtype="int64")]
+
+    def grad(self, inputs, output_grads):
+        return [None]
+
+
+class ArgMax(_ArgReduce):
+    numpy_fn = staticmethod(np.argmax)
+
+
+class ArgMin(_ArgReduce):
+    numpy_fn = staticmethod(np.argmin)
+
+
+class SumTo(Op):
+    """``g`` summed down to the run-time shape of ``x``: undoes NumPy broadcasting.
+
+    This is the gradient of broadcasting; a no-op when the shapes already agree.
+    """
+
+    def make_node(self, g, x):
+        g, x = as_tensor_variable(g), as_tensor_variable(x)
+        if g.ndim < x.ndim:
+            raise ValueError(f"{self}: {g.describe()} has fewer dimensions than {x.describe()}")
+        return Apply(self, [g, x], [TensorVariable(TensorType(g.dtype, x.type.shape))])
+
+    def perform(self, node, inputs):
+        g, x = inputs
+        return [sum_to_shape(g, np.shape(x))]
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[1]]
+
+    def grad(self, inputs, output_grads):
+        g, x = inputs
+        return [broadcast_like(output_grads[0], g), None]
+
+
+def sum_to_shape(g, shape):
+    """NumPy helper: sum ``g`` over the axes that broadcasting added or stretched."""
+    if g.shape == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
+    out = g.sum(axis=axes, keepdims=True) if axes else g
+    return out.reshape(shape)
+
+
+class BroadcastLike(Op):
+    """``g`` broadcast to the run-time shape of ``x`` (a read-only view)."""
+
+    def make_node(self, g, x):
+        g, x = as_tensor_variable(g), as_tensor_variable(x)
+        shape = E.broadcast_static_shapes([g.type.shape, x.type.shape], str(self), [g, x])
+        if len(shape) != x.ndim:
+            raise ValueError(f"{self}: {g.describe()} has more dimensions than {x.describe()}")
+        return Apply(self, [g, x], [TensorVariable(TensorType(g.dtype, shape))])
+
+    def perform(self, node, inputs):
+        g, x = inputs
+        return [np.broadcast_to(g, np.shape(x))]
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[1]]
+
+    def grad(self, inputs, output_grads):
+        g, x = inputs
+        return [E.sum_to(output_grads[0], g), None]
+
+
+def broadcast_like(g, x):
+    if g.type.shape == x.type.shape and None not in x.type.shape:
+        return g
+    return BroadcastLike()(g, x)

@@ -1,0 +1,223 @@
+"""Shape ops: reading a shape, reshape, flatten, dimshuffle and building a vector of scalars."""
+import numpy as np
+
+from ..graph.basic import Apply, Constant, Op
+from ..graph.type import TensorType
+from ..tensor.variable import TensorVariable, as_tensor_variable
+
+
+class Shape(Op):
+    """The run-time shape of ``x`` as an int64 vector (``x.shape``)."""
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [TensorVariable(TensorType("int64", (x.ndim,)))])
+
+    def perform(self, node, inputs):
+        return [np.array(np.shape(inputs[0]), dtype="int64")]
+
+    def infer_shape(self, node, input_shapes):
+        return [(len(input_shapes[0]),)]
+
+    def grad(self, inputs, output_grads):
+        return [None]
+
+
+class MakeVector(Op):
+    """A vector from scalars (``[x.shape[0], -1]`` as a shape argument)."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype="int64"):
+        self.dtype = np.dtype(dtype).name
+
+    def make_node(self, *scalars):
+        scalars = [as_tensor_variable(s, dtype=self.dtype) if not hasattr(s, "type") else s
+                   for s in scalars]
+        for s in scalars:
+            if s.ndim != 0:
+                raise TypeError(f"{self}: expects scalars, got {s.describe()}")
+        return Apply(self, scalars, [TensorVariable(TensorType(self.dtype, (len(scalars),)))])
+
+    def perform(self, node, inputs):
+        return [np.array(inputs, dtype=self.dtype)]
+
+    def infer_shape(self, node, input_shapes):
+        return [(len(input_shapes),)]
+
+    def grad(self, inputs, output_grads):
+        from ..tensor.indexing import getitem
+        return [getitem(output_grads[0], i) if v.type.is_float else None
+                for i, v in enumerate(inputs)]
+
+
+def _static_shape_from(shape_var, ndim):
+    """Static entries of a shape argument, where they are constants or MakeVector of constants."""
+    if isinstance(shape_var, Constant):
+        return [int(s) for s in shape_var.data]
+    node = shape_var.owner
+    if node is not None and isinstance(node.op, MakeVector):
+        return [int(v.data) if isinstance(v, Constant) else None for v in node.inputs]
+    return [None] * ndim
+
+
+def resolve_reshape(in_shape, new_shape):
+    """Static output shape of a reshape (``-1`` solved when everything else is known)."""
+    out = list(new_shape)
+    if out.count(-1) > 1:
+        raise ValueError(f"reshape: at most one -1 in the target shape, got {tuple(new_shape)}")
+    if -1 in out:
+        known = [s for s in out if s not in (-1, None)]
+        if None not in out and None not in in_shape:
+            total = int(np.prod(in_shape))
+            part = int(np.prod(known)) if known else 1
+            if part == 0 or total % part:
+                raise ValueError(f"reshape: cannot reshape {tuple(in_shape)} into {tuple(new_shape)}")
+            out[out.index(-1)] = total // part
+        else:
+            out[out.index(-1)] = None
+    elif None not in out and None not in in_shape and int(np.prod(out)) != int(np.prod(in_shape)):
+        raise ValueError(f"reshape: cannot reshape an array of shape {tuple(in_shape)} "
+                         f"({int(np.prod(in_shape))} elements) into {tuple(out)}")
+    return tuple(out)
+
+
+class Reshape(Op):
+    """``x`` reshaped to a shape given as an int vector (``-1`` allowed once)."""
+
+    __props__ = ("ndim",)
+
+    def __init__(self, ndim):
+        self.ndim = int(ndim)
+
+    def make_node(self, x, shape):
+        x = as_tensor_variable(x)
+        if isinstance(shape, (list, tuple)):
+            from ..tensor.shapes import stack_scalars
+            shape = stack_scalars(shape) if any(hasattr(s, "type") for s in shape) else \
+                as_tensor_variable(np.asarray(shape, dtype="int64"))
+        shape = as_tensor_variable(shape)
+        if shape.ndim != 1 or not shape.type.is_integer:
+            raise TypeError(f"reshape: the shape must be an integer vector, got {shape.describe()}")
+        if shape.type.shape[0] not in (None, self.ndim):
+            raise ValueError(f"reshape: shape has {shape.type.shape[0]} entries but ndim={self.ndim}")
+        static = resolve_reshape(x.type.shape, _static_shape_from(shape, self.ndim))
+        static = tuple(None if s is not None and s < 0 else s for s in static)
+        return Apply(self, [x, shape], [TensorVariable(TensorType(x.dtype, static))])
+
+    def perform(self, node, inputs):
+        x, shape = inputs
+        try:
+            return [np.reshape(x, tuple(shape))]
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape an array of shape {x.shape} into "
+                             f"{tuple(int(s) for s in shape)} (node built at {_where(node)})") from None
+
+    def infer_shape(self, node, input_shapes):
+        raise NotImplementedError("reshape's output shape depends on the shape argument's value")
+
+    def grad(self, inputs, output_grads):
+        from ..tensor.shapes import reshape, shape
+        x, _ = inputs
+        return [reshape(output_grads[0], shape(x), ndim=x.ndim), None]
+
+
+class Flatten(Op):
+    """Keeps the first ``ndim - 1`` axes and flattens the rest into one."""
+
+    __props__ = ("ndim",)
+
+    def __init__(self, ndim=1):
+        self.ndim = int(ndim)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if not 1 <= self.ndim <= max(x.ndim, 1):
+            raise ValueError(f"flatten: ndim={self.ndim} is out of range for {x.describe()}")
+        keep = x.type.shape[:self.ndim - 1]
+        rest = x.type.shape[self.ndim - 1:]
+        last = None if None in rest else int(np.prod(rest))
+        return Apply(self, [x], [TensorVariable(TensorType(x.dtype, keep + (last,)))])
+
+    def perform(self, node, inputs):
+        (x,) = inputs
+        return [x.reshape(x.shape[:self.ndim - 1] + (-1,))]
+
+    def infer_shape(self, node, input_shapes):
+        (s,) = input_shapes
+        return [tuple(s[:self.ndim - 1]) + (int(np.prod(s[self.ndim - 1:])),)]
+
+    def grad(self, inputs, output_grads):
+        from ..tensor.shapes import reshape, shape
+        (x,) = inputs
+        return [reshape(output_grads[0], shape(x), ndim=x.ndim)]
+
+
+class DimShuffle(Op):
+    """Reorders axes, inserts length-1 axes (``'x'``) and drops length-1 axes.
+
+    ``pattern`` lists, for each output axis, an input axis or ``'x'``. As in
+    Theano, an input axis left out of the pattern must have length 1.
+    """
+
+    __props__ = ("input_ndim", "pattern")
+
+    def __init__(self, input_ndim, pattern):
+        self.input_ndim = int(input_ndim)
+        self.pattern = tuple("x" if p == "x" else int(p) for p in pattern)
+        axes = [p for p in self.pattern if p != "x"]
+        if len(set(axes)) != len(axes) or any(not 0 <= p < self.input_ndim for p in axes):
+            raise ValueError(f"dimshuffle: pattern {pattern} is invalid for a {input_ndim}-d input")
+        self.drop = tuple(i for i in range(self.input_ndim) if i not in axes)
+        self.perm = tuple(axes)
+        self.expand = tuple(slice(None) if p != "x" else None for p in self.pattern)
+
+    def __str__(self):
+        return "dimshuffle{" + ",".join(str(p) for p in self.pattern) + "}"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if x.ndim != self.input_ndim:
+            raise ValueError(f"{self}: expects a {self.input_ndim}-d input, got {x.describe()}")
+        for i in self.drop:
+            if x.type.shape[i] not in (1, None):
+                raise ValueError(f"{self}: cannot drop axis {i} of {x.describe()}: its length is "
+                                 f"{x.type.shape[i]}, not 1")
+        shape = tuple(1 if p == "x" else x.type.shape[p] for p in self.pattern)
+        return Apply(self, [x], [TensorVariable(TensorType(x.dtype, shape))])
+
+    def perform(self, node, inputs):
+        (x,) = inputs
+        if self.drop:
+            x = x.reshape([s for i, s in enumerate(x.shape) if i not in self.drop]) \
+                if all(x.shape[i] == 1 for i in self.drop) else _bad_drop(self, x)
+            kept = [i for i in range(self.input_ndim) if i not in self.drop]
+            perm = [kept.index(p) for p in self.perm]
+        else:
+            perm = self.perm
+        return [np.transpose(x, perm)[self.expand]]
+
+    def infer_shape(self, node, input_shapes):
+        (s,) = input_shapes
+        return [tuple(1 if p == "x" else s[p] for p in self.pattern)]
+
+    def grad(self, inputs, output_grads):
+        (x,) = inputs
+        (g,) = output_grads
+        # drop the inserted axes, put the kept ones back in order, reinsert the dropped ones
+        from ..tensor.shapes import dimshuffle
+        kept = [p for p in self.pattern if p != "x"]
+        g = dimshuffle(g, [i for i, p in enumerate(self.pattern) if p != "x"])
+        back = ["x" if i in self.drop else kept.index(i) for i in range(self.input_ndim)]
+        return [dimshuffle(g, back)]
+
+
+def _bad_drop(op, x):
+    raise ValueError(f"{op}: the input has shape {x.shape}; axes {op.drop} must have length 1")
+
+
+def _where(node):
+    if node.trace is None:
+        return "an unknown place"
+    filename, line, func = node.trace
+    return f"{filename}:{line} in {func}"

@@ -1,0 +1,244 @@
+"""Symbolic tensors: Variables with NumPy-like operators and methods.
+
+The operators build graph nodes; nothing is computed until a function compiled
+with :func:`symconv.function` is called.
+"""
+import numbers
+
+import numpy as np
+
+from ..config import config
+from ..graph.basic import Constant, SharedVariable, Variable
+from ..graph.type import TensorType
+
+
+class _TensorOperators:
+    """Operators and methods shared by every kind of symbolic tensor."""
+
+    # arithmetic -------------------------------------------------------------
+    def __add__(self, other):
+        return _math().add(self, other)
+
+    def __radd__(self, other):
+        return _math().add(other, self)
+
+    def __sub__(self, other):
+        return _math().sub(self, other)
+
+    def __rsub__(self, other):
+        return _math().sub(other, self)
+
+    def __mul__(self, other):
+        return _math().mul(self, other)
+
+    def __rmul__(self, other):
+        return _math().mul(other, self)
+
+    def __truediv__(self, other):
+        return _math().true_div(self, other)
+
+    def __rtruediv__(self, other):
+        return _math().true_div(other, self)
+
+    def __floordiv__(self, other):
+        return _math().floor_div(self, other)
+
+    def __rfloordiv__(self, other):
+        return _math().floor_div(other, self)
+
+    def __mod__(self, other):
+        return _math().mod(self, other)
+
+    def __rmod__(self, other):
+        return _math().mod(other, self)
+
+    def __pow__(self, other):
+        return _math().pow(self, other)
+
+    def __rpow__(self, other):
+        return _math().pow(other, self)
+
+    def __neg__(self):
+        return _math().neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _math().abs(self)
+
+    # comparisons (== and != stay identity, as in Theano: use T.eq / T.neq) --
+    def __lt__(self, other):
+        return _math().lt(self, other)
+
+    def __le__(self, other):
+        return _math().le(self, other)
+
+    def __gt__(self, other):
+        return _math().gt(self, other)
+
+    def __ge__(self, other):
+        return _math().ge(self, other)
+
+    def __and__(self, other):
+        return _math().and_(self, other)
+
+    def __rand__(self, other):
+        return _math().and_(other, self)
+
+    def __or__(self, other):
+        return _math().or_(self, other)
+
+    def __ror__(self, other):
+        return _math().or_(other, self)
+
+    def __xor__(self, other):
+        return _math().xor(self, other)
+
+    def __invert__(self):
+        return _math().invert(self)
+
+    def __bool__(self):
+        raise TypeError(
+            f"the truth value of symbolic {self.describe()} is not known until the graph runs; "
+            "use symconv.tensor.switch for a symbolic condition")
+
+    def __iter__(self):
+        raise TypeError(f"symbolic {self.describe()} cannot be iterated")
+
+    def __len__(self):
+        raise TypeError(f"symbolic {self.describe()} has no len(); use x.shape[0]")
+
+    # reductions --------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, dtype=None):
+        return _math().sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def mean(self, axis=None, keepdims=False):
+        return _math().mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _math().max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _math().min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return _math().argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return _math().argmin(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return _math().prod(self, axis=axis, keepdims=keepdims)
+
+    # shape -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return _shape().shape(self)
+
+    @property
+    def size(self):
+        return _math().prod(self.shape)
+
+    def reshape(self, *shape, ndim=None):
+        if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+            shape = shape[0]
+        return _shape().reshape(self, shape, ndim=ndim)
+
+    def flatten(self, ndim=1):
+        return _shape().flatten(self, ndim)
+
+    def dimshuffle(self, *pattern):
+        if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
+            pattern = pattern[0]
+        return _shape().dimshuffle(self, pattern)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
+            axes = axes[0]
+        return _shape().transpose(self, axes or None)
+
+    @property
+    def T(self):
+        return _shape().transpose(self)
+
+    def __getitem__(self, index):
+        return _indexing().getitem(self, index)
+
+    # misc --------------------------------------------------------------------
+    def astype(self, dtype):
+        return _math().cast(self, dtype)
+
+    def dot(self, other):
+        return _math().dot(self, other)
+
+    def __matmul__(self, other):
+        return _math().dot(self, other)
+
+    def __rmatmul__(self, other):
+        return _math().dot(other, self)
+
+    def clip(self, a_min, a_max):
+        return _math().clip(self, a_min, a_max)
+
+
+class TensorVariable(_TensorOperators, Variable):
+    """A symbolic tensor computed by the graph or given as a function input."""
+
+
+class TensorConstant(_TensorOperators, Constant):
+    """A symbolic tensor with a fixed value."""
+
+
+class TensorSharedVariable(_TensorOperators, SharedVariable):
+    """A symbolic tensor holding state between calls (weights, data sets)."""
+
+
+def as_tensor_variable(value, name=None, dtype=None):
+    """Return ``value`` as a symbolic tensor: Variables pass through, arrays and
+    Python numbers become constants (Python floats take ``config.floatX``)."""
+    if isinstance(value, Variable):
+        if dtype is not None and value.dtype != np.dtype(dtype).name:
+            return _math().cast(value, dtype)
+        return value
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Variable) for v in value):
+        return _shape().stack_scalars(value)
+    return constant(value, name=name, dtype=dtype)
+
+
+def constant(value, name=None, dtype=None):
+    """A :class:`TensorConstant` holding ``value``."""
+    if dtype is None:
+        if isinstance(value, bool):
+            dtype = "bool"
+        elif isinstance(value, numbers.Integral) and not isinstance(value, np.integer):
+            dtype = "int64"
+        elif isinstance(value, float):
+            dtype = config.floatX
+        else:
+            arr = np.asarray(value)
+            dtype = arr.dtype
+            if arr.dtype.kind == "f" and not isinstance(value, np.ndarray) and not isinstance(
+                    value, np.generic):
+                dtype = config.floatX  # nested Python lists of floats
+    arr = np.asarray(value, dtype=dtype)
+    return TensorConstant(TensorType(arr.dtype, arr.shape), arr, name=name)
+
+
+def tensor_variable(dtype, shape, name=None):
+    return TensorVariable(TensorType(dtype, shape), name=name)
+
+
+def _math():
+    from . import math
+    return math
+
+
+def _shape():
+    from . import shapes
+    return shapes
+
+
+def _indexing():
+    from . import indexing
+    return indexing
