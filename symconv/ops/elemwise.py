@@ -61,9 +61,9 @@ def broadcast_static_shapes(shapes, op_name, variables):
         known = {d for d in sizes if d is not None and d != 1}
         if len(known) > 1:
             described = ", ".join(v.describe() for v in variables)
+            spelled = " and ".join(TensorType("float64", s).shape_str() for s in shapes)
             raise ValueError(
-                f"{op_name}: shapes {[TensorType('float64', s).shape_str() for s in shapes]} "
-                f"cannot be broadcast together (axis {axis} of the result: sizes {sorted(known)}); "
+                f"{op_name}: shapes {spelled} cannot be broadcast together (axis {axis} of the result: sizes {sorted(known)}); "
                 f"operands: {described}")
         if known:
             result.append(known.pop())
@@ -76,25 +76,47 @@ def broadcast_static_shapes(shapes, op_name, variables):
 
 def _as_operands(values):
     """Turn Python numbers into constants of the kind NumPy would pick (NEP 50:
-    a Python scalar does not upcast an array of its own kind)."""
+    a Python scalar is *weak* and does not upcast an array of its own kind).
+
+    A Python int takes the integer dtype of the tensors it meets (their float
+    dtype if they are floats) and, when its value does not fit there, the
+    smallest dtype that holds both, as value-based casting did; a Python float
+    takes the widest float dtype among the tensors, or ``config.floatX``.
+    ``np.float64`` scalars are Python floats and count as weak too.
+    """
     tensors = [v for v in values if isinstance(v, Variable)]
     result = []
     for v in values:
         if isinstance(v, Variable):
             result.append(v)
-            continue
-        if isinstance(v, (bool, np.bool_)):
-            dtype = "bool"
+        elif isinstance(v, (bool, np.bool_)):
+            result.append(constant(v, dtype="bool"))
         elif isinstance(v, numbers.Integral) and not isinstance(v, np.integer):
-            dtype = next((t.dtype for t in tensors if t.dtype not in ("bool",)), "int64")
+            result.append(constant(v, dtype=_weak_int_dtype(int(v), tensors)))
         elif isinstance(v, float):
             floats = [t.dtype for t in tensors if t.type.is_float]
-            dtype = max(floats, key=lambda d: np.dtype(d).itemsize) if floats else config.floatX
+            dtype = np.result_type(*floats).name if floats else config.floatX
+            result.append(constant(v, dtype=dtype))
         else:
             result.append(as_tensor_variable(v))
-            continue
-        result.append(constant(v, dtype=dtype))
     return result
+
+
+def _weak_int_dtype(value, tensors):
+    if not np.iinfo(np.int64).min <= value <= np.iinfo(np.uint64).max:
+        raise OverflowError(f"the Python integer {value} does not fit any supported dtype")
+    dtypes = [t.dtype for t in tensors if t.dtype != "bool"]
+    if not dtypes:
+        return "int64"
+    base = np.result_type(*dtypes)
+    if base.kind == "f":
+        return base.name
+    info = np.iinfo(base)
+    if info.min <= value <= info.max:
+        return base.name
+    holder = next(t for t in ("int8", "int16", "int32", "int64", "uint64")
+                  if np.iinfo(t).min <= value <= np.iinfo(t).max)
+    return np.promote_types(base, holder).name
 
 
 class Elemwise(Op):
@@ -113,7 +135,12 @@ class Elemwise(Op):
             raise TypeError(f"{self}: takes {self.scalar_op.nin} inputs, got {len(inputs)}")
         inputs = _as_operands(inputs)
         shape = broadcast_static_shapes([v.type.shape for v in inputs], str(self), inputs)
-        dtype = _result_dtype(self.scalar_op, tuple(v.dtype for v in inputs))
+        dtypes = tuple(v.dtype for v in inputs)
+        try:
+            dtype = _result_dtype(self.scalar_op, dtypes)
+        except TypeError:
+            raise TypeError(f"{self}: not defined for inputs of dtype {', '.join(dtypes)}; "
+                            f"operands: {', '.join(v.describe() for v in inputs)}") from None
         return Apply(self, inputs, [TensorVariable(TensorType(dtype, shape))])
 
     def perform(self, node, inputs):
@@ -267,8 +294,9 @@ class Cast(Op):
         return [input_shapes[0]]
 
     def grad(self, inputs, output_grads):
+        # rounding to an integer dtype is flat almost everywhere: no gradient flows back
         (x,) = inputs
-        if not x.type.is_float:
+        if not x.type.is_float or not np.dtype(self.dtype).kind == "f":
             return [None]
         return [cast(output_grads[0], x.dtype)]
 

@@ -15,6 +15,10 @@ from ..graph.type import TensorType
 class _TensorOperators:
     """Operators and methods shared by every kind of symbolic tensor."""
 
+    # NumPy arrays and scalars on the left of an operator defer to ours
+    # (``np.ones(3) * x`` builds a graph node, not an object array of nodes)
+    __array_ufunc__ = None
+
     # arithmetic -------------------------------------------------------------
     def __add__(self, other):
         return _math().add(self, other)
