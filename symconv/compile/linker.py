@@ -43,18 +43,25 @@ class Program:
         for i, data in self.constants:
             storage[i] = data
         for node, perform, ins, outs in self.steps:
+            args = [storage[i] for i in ins]
             try:
-                results = perform(node, [storage[i] for i in ins])
+                results = perform(node, args)
             except Exception as exc:
-                raise_with_node(exc, node)
+                raise_with_node(exc, node, args)
             for i, r in zip(outs, results):
                 storage[i] = r
         return [storage[i] for i in self.output_slots]
 
 
-def raise_with_node(exc, node):
-    """Re-raise ``exc`` with a note naming the node and the user code that built it."""
-    note = f"while computing {node.op} on inputs {[v.type.short() for v in node.inputs]}"
+def raise_with_node(exc, node, values=None):
+    """Re-raise ``exc`` with a note naming the node, its inputs (with their
+    run-time shapes when ``values`` are given) and the user code that built it."""
+    if values is None:
+        described = [v.describe() for v in node.inputs]
+    else:
+        described = [f"{v.describe()} of shape {getattr(a, 'shape', ())}"
+                     for v, a in zip(node.inputs, values)]
+    note = f"while computing {node.op} on {', '.join(described)}"
     if node.trace is not None:
         filename, line, func = node.trace
         note += f"; the node was built at {filename}:{line} in {func}"

@@ -25,6 +25,8 @@ class Function:
         self.mode = mode
         self.rewrites = list(rewrite_log)
         self.allow_input_downcast = allow_input_downcast
+        self._shared = list(fgraph.shared_inputs) + [s for s in updated
+                                                     if s not in fgraph.shared_inputs]
         # inputs with no static size can skip the full check for arrays of the right kind
         self._types = [(v.type, v.describe(), all(s is None for s in v.type.shape))
                        for v in inputs]
@@ -43,6 +45,12 @@ class Function:
                 values.append(type_.filter(arg, name=f"{self._label()}: input {label}",
                                            allow_downcast=self.allow_input_downcast))
         results = self.program.run(values)
+        # Results that are (views of) caller arrays, shared storage or constants are
+        # copied, so that writing into a result never changes an input, a shared
+        # variable or another result.
+        held = {id(v) for v in values}
+        held.update(id(s.container[0]) for s in self._shared)
+        results = [_owned(r, held) for r in results]
         n = self.n_outputs
         # all update values were computed before any is written: updates are simultaneous
         for shared, value in zip(self.updated, results[n:]):
@@ -57,3 +65,11 @@ class Function:
 
     def __repr__(self):
         return f"<Function {self.name or ''} {len(self.inputs)} inputs -> {self.n_outputs} outputs>"
+
+
+def _owned(value, held):
+    """``value`` itself if it is a fresh writable array, else a copy of it."""
+    if isinstance(value, np.ndarray) and (
+            not value.flags.owndata or not value.flags.writeable or id(value) in held):
+        return value.copy()
+    return value

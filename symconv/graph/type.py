@@ -92,9 +92,10 @@ class TensorType:
     def filter(self, value, name="input", allow_downcast=False):
         """Convert ``value`` to an ndarray of this type, or raise a clear error.
 
-        Safe conversions (int into float, float32 into float64, Python scalars)
-        happen silently; a lossy one (float64 into float32) only with
-        ``allow_downcast=True``.
+        Safe conversions (int into float, float32 into float64, Python numbers
+        into any float type, integers that fit into a smaller integer type)
+        happen silently; a lossy one (float64 arrays into float32, floats into
+        integers) only with ``allow_downcast=True``.
         """
         arr = value if isinstance(value, np.ndarray) else np.asarray(value)
         if arr.ndim != self.ndim:
@@ -107,14 +108,24 @@ class TensorType:
                     f"{name}: expected shape {self.shape_str()}, got {arr.shape} "
                     f"(dimension {axis} differs)")
         if arr.dtype.name != self.dtype:
-            python_scalar = not isinstance(value, np.ndarray) and isinstance(value, (int, float, bool))
             safe = np.can_cast(arr.dtype, self.dtype, casting="safe")
-            if not (safe or allow_downcast or python_scalar or _lossless(arr, self.dtype)):
+            if not (safe or allow_downcast or _weak_ok(value, arr, self.dtype)
+                    or _lossless(arr, self.dtype)):
                 raise TypeError(
                     f"{name}: cannot convert {arr.dtype.name} data to {self.dtype} without loss; "
                     f"pass data of dtype {self.dtype} or use allow_input_downcast=True")
             arr = arr.astype(self.dtype)
         return arr
+
+
+def _weak_ok(value, arr, dtype):
+    """Python numbers (and lists of them) carry no dtype of their own: Python
+    floats may go into any float type and Python ints into any float type, but a
+    Python float is never silently truncated into an integer type."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return False
+    target = np.dtype(dtype)
+    return target.kind == "f" and arr.dtype.kind in "biuf"
 
 
 def _lossless(arr, dtype):
