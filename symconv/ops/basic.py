@@ -54,7 +54,20 @@ class Alloc(Op):
             dims.append(s)
         if value.ndim > len(dims):
             raise ValueError(f"alloc: {value.describe()} has more dimensions than the shape")
-        static = tuple(int(d.data) if isinstance(d, Constant) else None for d in dims)
+        static = [int(d.data) if isinstance(d, Constant) else None for d in dims]
+        # the value is broadcast against the trailing dimensions, as in NumPy
+        lead = len(dims) - value.ndim
+        for axis, size in enumerate(value.type.shape):
+            want = static[lead + axis]
+            if size is None or size == 1:
+                continue
+            if want is None:
+                static[lead + axis] = size
+            elif want != size:
+                raise ValueError(
+                    f"alloc: {value.describe()} cannot be broadcast to the shape "
+                    f"{TensorType(value.dtype, static).shape_str()} (dimension {lead + axis}: "
+                    f"{size} != {want})")
         return Apply(self, [value, *dims], [TensorVariable(TensorType(value.dtype, static))])
 
     def perform(self, node, inputs):

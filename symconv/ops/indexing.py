@@ -167,6 +167,9 @@ class IncSubtensor(Op):
 
     def make_node(self, x, y, *index_vars):
         x, y = as_tensor_variable(x), as_tensor_variable(y)
+        if not np.can_cast(y.dtype, x.dtype, casting="same_kind"):
+            raise TypeError(f"{self}: cannot write {y.describe()} into {x.describe()}: "
+                            f"{y.dtype} values do not fit a {x.dtype} tensor; cast them first")
         target = static_index_shape(self.spec, x, index_vars)
         E.broadcast_static_shapes([target, y.type.shape], str(self), [x, y])
         if y.ndim > len(target):

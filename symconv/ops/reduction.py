@@ -167,8 +167,9 @@ class _ArgReduce(Reduce):
 
     def make_node(self, x):
         x = as_tensor_variable(x)
-        if len(self.axis) > 1 and len(self.axis) != x.ndim:
-            raise ValueError(f"{self}: takes one axis or all of them, got {self.axis}")
+        if len(self.axis) != 1 and len(self.axis) != x.ndim:
+            raise ValueError(f"{self}: takes one axis or all of them (axis=None), got "
+                             f"{self.axis} for {x.describe()}")
         return super().make_node(x)
 
     def perform(self, node, inputs):
@@ -233,9 +234,20 @@ class BroadcastLike(Op):
 
     def make_node(self, g, x):
         g, x = as_tensor_variable(g), as_tensor_variable(x)
-        shape = E.broadcast_static_shapes([g.type.shape, x.type.shape], str(self), [g, x])
-        if len(shape) != x.ndim:
+        if g.ndim > x.ndim:
             raise ValueError(f"{self}: {g.describe()} has more dimensions than {x.describe()}")
+        # the result has x's shape; where x's size is unknown, g's (if not 1) decides it
+        shape = list(x.type.shape)
+        lead = x.ndim - g.ndim
+        for axis, size in enumerate(g.type.shape):
+            want = shape[lead + axis]
+            if size is None or size == 1:
+                continue
+            if want is None:
+                shape[lead + axis] = size
+            elif want != size:
+                raise ValueError(f"{self}: {g.describe()} cannot be broadcast to the shape of "
+                                 f"{x.describe()}")
         return Apply(self, [g, x], [TensorVariable(TensorType(g.dtype, shape))])
 
     def perform(self, node, inputs):

@@ -141,7 +141,9 @@ class Flatten(Op):
 
     def perform(self, node, inputs):
         (x,) = inputs
-        return [x.reshape(x.shape[:self.ndim - 1] + (-1,))]
+        # the last size is computed, not -1: NumPy cannot solve -1 for empty arrays
+        last = int(np.prod(x.shape[self.ndim - 1:]))
+        return [x.reshape(x.shape[:self.ndim - 1] + (last,))]
 
     def infer_shape(self, node, input_shapes):
         (s,) = input_shapes
@@ -195,7 +197,8 @@ class DimShuffle(Op):
             perm = [kept.index(p) for p in self.perm]
         else:
             perm = self.perm
-        return [np.transpose(x, perm)[self.expand]]
+        # np.asarray: indexing a 0-d array with () gives a NumPy scalar, not an array
+        return [np.asarray(np.transpose(x, perm)[self.expand])]
 
     def infer_shape(self, node, input_shapes):
         (s,) = input_shapes

@@ -63,16 +63,21 @@ def alloc(value, *shape):
 
 def _dims_of(x):
     x = as_tensor_variable(x)
-    dims = []
+    dims, shape = [], None
     for axis, size in enumerate(x.type.shape):
-        dims.append(size if size is not None else _shape(x)[axis])
+        if size is None and shape is None:
+            shape = _shape(x)  # one Shape node for all the unknown sizes
+        dims.append(size if size is not None else shape[axis])
     return x, dims
 
 
 def full_like(x, value, dtype=None):
     """An array shaped like ``x`` filled with ``value``."""
     x, dims = _dims_of(x)
-    return alloc(cast(as_tensor_variable(value), dtype or x.dtype), *dims)
+    dtype = dtype or x.dtype
+    if not hasattr(value, "type"):
+        value = np.asarray(value, dtype=dtype)  # a constant of the right dtype, not a Cast node
+    return alloc(cast(as_tensor_variable(value), dtype), *dims)
 
 
 def zeros_like(x, dtype=None):

@@ -12,7 +12,8 @@ def getitem(x, index):
     if sum(i is Ellipsis for i in index) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     consumed = sum(i is not None and i is not Ellipsis for i in index)
-    if Ellipsis in [i for i in index if not hasattr(i, "type")]:
+    # identity tests: ``in``/``==`` would compare index arrays elementwise
+    if any(i is Ellipsis for i in index):
         at = next(k for k, i in enumerate(index) if i is Ellipsis)
         fill = (slice(None),) * (x.ndim - consumed)
         index = index[:at] + fill + index[at + 1:]

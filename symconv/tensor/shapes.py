@@ -50,8 +50,13 @@ def dimshuffle(x, pattern):
 def transpose(x, axes=None):
     """Permute axes (reverse them when ``axes`` is None), as ``np.transpose``."""
     x = as_tensor_variable(x)
-    axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(int(a) % x.ndim for a in axes)
-    return dimshuffle(x, axes)
+    if axes is None:
+        return dimshuffle(x, tuple(reversed(range(x.ndim))))
+    axes = tuple(int(a) for a in axes)
+    if sorted(a % x.ndim if -x.ndim <= a < x.ndim else a for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the "
+                         f"{x.ndim} axes of {x.describe()}")
+    return dimshuffle(x, tuple(a % x.ndim for a in axes))
 
 
 def shape_padleft(x, n=1):
