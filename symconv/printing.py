@@ -40,6 +40,7 @@ class _Namer:
 
     def __init__(self):
         self.names = {}
+        self.taken = set()
         self.counter = 0
 
     def __call__(self, v):
@@ -49,6 +50,12 @@ class _Namer:
             return repr(v)
         if v.owner is None:
             name = v.name or f"in{len(self.names)}"
+            if name in self.taken:  # two different inputs with one name: keep them apart
+                k = 1
+                while f"{name}.{k}" in self.taken:
+                    k += 1
+                name = f"{name}.{k}"
+            self.taken.add(name)
         else:
             name = f"%{self.counter}"
             self.counter += 1
@@ -168,7 +175,9 @@ def to_dot(obj):
     ids = {n: f"n{k}" for k, n in enumerate(graph.nodes)}
     lines = ["digraph symconv {", "  rankdir=TB;"]
     for n, data in graph.nodes(data=True):
-        label = data["label"] if data["kind"] == "apply" else f"{data['label']}\\n{data['type']}"
+        # constants already spell their type in their label
+        plain = data["kind"] in ("apply", "constant")
+        label = data["label"] if plain else f"{data['label']}\\n{data['type']}"
         label = label.replace('"', '\\"')
         lines.append(f'  {ids[n]} [label="{label}", {_DOT_STYLE[data["kind"]]}];')
     for a, b in graph.edges:
