@@ -180,11 +180,12 @@ def sum_to(g, x):
 # --- kernels NumPy lacks as one ufunc --------------------------------------
 
 def _sigmoid(x):
-    # 0.5 * (1 + tanh(x / 2)) is exact and never overflows, unlike 1 / (1 + exp(-x))
-    out = np.tanh(np.multiply(x, 0.5, dtype=np.result_type(x, np.float16)))
-    out += 1
-    out *= 0.5
-    return out
+    # With z = exp(-|x|) <= 1 nothing overflows, and z / (1 + z) keeps full relative
+    # precision for very negative x, where 1 / (1 + exp(-x)) overflows and
+    # 0.5 * (1 + tanh(x / 2)) rounds to 0 (log(sigmoid(x)) would then be -inf).
+    x = np.asarray(x, dtype=np.result_type(x, np.float16))
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, z) / (z + 1)
 
 
 def _softplus(x):
