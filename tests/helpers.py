@@ -105,7 +105,7 @@ def check_graph(outputs, inputs=(), values=()):
     nodes = toposort(outputs)
     for node in nodes:
         for var in node.inputs:
-            if var in storage:
+            if var in storage or var.owner is not None:
                 continue
             if isinstance(var, Constant):
                 storage[var] = var.data
