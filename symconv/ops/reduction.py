@@ -12,10 +12,10 @@ def normalize_axis(axis, ndim, op_name, x):
     """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
     result = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)):
+        if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
             raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -ndim <= a < ndim:
             raise ValueError(f"{op_name}: axis {a} is out of range for {x.describe()} ({ndim}-d)")
