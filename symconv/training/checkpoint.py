@@ -1,0 +1,174 @@
+"""Checkpoints: a network's parameters and its place in training, in one ``.npz`` file.
+
+The file holds one array per parameter (``param/layer0.w``, ...), the states of
+the dropout random streams, and a JSON text array ``meta`` with the layers'
+descriptions (enough to rebuild the network), the mini-batch size and the
+training state (epoch, next mini-batch, best accuracies, per-epoch records).
+Nothing is pickled, so loading one never runs code; files are written
+atomically, so an interrupted save leaves the previous checkpoint intact.
+"""
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from .. import atomic
+
+FORMAT = "symconv-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be read, or does not fit the network it is loaded into."""
+
+
+def save(path, net, state=None):
+    """Write ``net``'s parameters (and a training ``state`` dict) to ``path``, atomically."""
+    arrays = {f"param/{p.name}": p.get_value(borrow=True) for p in net.params}
+    for k, stream in enumerate(_streams(net)):
+        arrays[f"rng/{k}"] = np.asarray(stream_state(stream))
+    meta = {
+        "format": FORMAT, "version": VERSION,
+        "architecture": net.describe() if hasattr(net, "describe") else None,
+        "mini_batch_size": net.mini_batch_size,
+        "seed": getattr(net, "seed", None),
+        "layers": [layer.spec() if hasattr(layer, "spec") else {"type": type(layer).__name__}
+                   for layer in net.layers],
+        "params": [[p.name, list(p.get_value(borrow=True).shape)] for p in net.params],
+        "state": state or {},
+    }
+    arrays["meta"] = np.array(json.dumps(meta))
+    atomic.savez(path, **arrays)
+
+
+def load(path):
+    """Read a checkpoint written by :func:`save`.
+
+    Raises
+    ------
+    CheckpointError
+        Naming the file, when it is missing, damaged or not a symconv checkpoint.
+    """
+    if not os.path.isfile(path):
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {key: f[key] for key in f.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from None
+    try:
+        meta = json.loads(str(arrays.pop("meta")))
+    except (KeyError, ValueError):
+        meta = {}
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a symconv checkpoint (no '{FORMAT}' metadata)")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint format version {meta.get('version')}, this "
+                              f"symconv reads version {VERSION}")
+    return Checkpoint(path, meta, arrays)
+
+
+class Checkpoint:
+    """A loaded checkpoint.
+
+    Attributes
+    ----------
+    path : str
+    meta : dict
+        Layers, mini-batch size, parameter shapes.
+    state : dict
+        The training state: ``epoch``, ``next_batch``, ``best_validation_accuracy``,
+        ``test_accuracy``, ``history``, ...
+    params : dict
+        Parameter name -> array.
+    """
+
+    def __init__(self, path, meta, arrays):
+        self.path = path
+        self.meta = meta
+        self.state = meta.get("state", {})
+        self.params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
+        self.random_states = [arrays[f"rng/{k}"] for k in range(
+            sum(k.startswith("rng/") for k in arrays))]
+
+    @property
+    def mini_batch_size(self):
+        return self.meta["mini_batch_size"]
+
+    def restore(self, net):
+        """Copy the saved parameters into ``net``, after checking that every shape matches."""
+        names = [p.name for p in net.params]
+        if sorted(names) != sorted(self.params):
+            raise CheckpointError(
+                f"{self.path}: the checkpoint holds parameters {sorted(self.params)} "
+                f"({self.meta.get('architecture')}) but the network has {sorted(names)} "
+                f"({net.describe() if hasattr(net, 'describe') else 'another architecture'})")
+        for p in net.params:
+            have, saved = p.get_value(borrow=True), self.params[p.name]
+            if have.shape != saved.shape:
+                raise CheckpointError(
+                    f"{self.path}: parameter {p.name} has shape {saved.shape} in the checkpoint "
+                    f"({self.meta.get('architecture')}) but {have.shape} in the network "
+                    f"({net.describe() if hasattr(net, 'describe') else ''}); the checkpoint "
+                    "belongs to a network of another shape")
+        streams = _streams(net)
+        if len(streams) != len(self.random_states):
+            raise CheckpointError(f"{self.path}: the checkpoint has {len(self.random_states)} "
+                                  f"dropout random streams, the network {len(streams)}")
+        for p in net.params:
+            p.set_value(self.params[p.name].astype(p.dtype, copy=True))
+        for stream, saved in zip(streams, self.random_states):
+            set_stream_state(stream, saved)
+
+    def build_network(self, mini_batch_size=None):
+        """A new Network of the saved architecture holding the saved parameters.
+
+        ``mini_batch_size`` rebuilds it for another mini-batch size (for evaluation).
+        """
+        from ..network3 import (ACTIVATIONS, ConvPoolLayer, FullyConnectedLayer, Network,
+                                SoftmaxLayer)
+
+        mbs = mini_batch_size or self.mini_batch_size
+        layers = []
+        for j, spec in enumerate(self.meta["layers"]):
+            kind = spec.get("type")
+            activation = spec.get("activation_fn", "sigmoid")
+            if kind != "SoftmaxLayer" and activation not in ACTIVATIONS:
+                raise CheckpointError(f"{self.path}: layer {j} uses an activation function "
+                                      "symconv cannot name, so the network cannot be rebuilt; "
+                                      "build it in Python and call Checkpoint.restore")
+            if kind == "ConvPoolLayer":
+                layers.append(ConvPoolLayer(
+                    spec["filter_shape"], [mbs] + spec["image_shape"][1:], spec["poolsize"],
+                    ACTIVATIONS[activation], pool_mode=spec["pool_mode"], stride=spec["stride"],
+                    rng=np.random.RandomState(0)))
+            elif kind == "FullyConnectedLayer":
+                layers.append(FullyConnectedLayer(spec["n_in"], spec["n_out"],
+                                                  ACTIVATIONS[activation], spec["p_dropout"],
+                                                  rng=np.random.RandomState(0)))
+            elif kind == "SoftmaxLayer":
+                layers.append(SoftmaxLayer(spec["n_in"], spec["n_out"], spec["p_dropout"]))
+            else:
+                raise CheckpointError(f"{self.path}: layer {j} is a {kind}, which symconv cannot "
+                                      "rebuild")
+        net = Network(layers, mbs, seed=self.meta.get("seed"))
+        self.restore(net)
+        return net
+
+
+# ---------------------------------------------------------------------------
+# dropout random streams
+
+
+def _streams(net):
+    return [s for layer in net.layers for s in getattr(layer, "random_streams", [])]
+
+
+def stream_state(stream):
+    """The state of a random stream as an array (what a checkpoint stores)."""
+    return stream.get_state()
+
+
+def set_stream_state(stream, state):
+    stream.set_state(state)

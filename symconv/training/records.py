@@ -1,0 +1,94 @@
+"""Per-epoch records of a training run: written as CSV or JSON, read back for plots.
+
+Each record is a dict with the fields in :data:`FIELDS`: ``epoch`` (counted
+from 0, as network3 prints it), ``iteration`` (network3's count of mini-batches
+at the end of the epoch), ``cost`` (mean training cost over the epoch),
+``validation_accuracy``, ``test_accuracy`` (measured when the validation
+accuracy is the best so far, else empty), ``best``, ``seconds`` (training time
+of the epoch) and ``examples_per_second``.
+"""
+import csv
+import io
+import json
+import os
+
+from .. import atomic
+
+FIELDS = ("epoch", "iteration", "cost", "validation_accuracy", "test_accuracy", "best", "seconds",
+          "examples_per_second")
+_INTS = ("epoch", "iteration")
+
+
+def _format(path):
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in (".csv", ".json"):
+        raise ValueError(f"{path}: a run record must be a .csv or a .json file")
+    return extension[1:]
+
+
+def write(path, rows):
+    """Write ``rows`` to ``path`` (CSV or JSON by extension), atomically."""
+    if _format(path) == "json":
+        atomic.write_text(path, json.dumps({"epochs": [dict(r) for r in rows]}, indent=1) + "\n")
+        return
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in FIELDS})
+    atomic.write_text(path, text.getvalue())
+
+
+def read(path):
+    """The records in ``path``, a file written by :func:`write`."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such run record")
+    if _format(path) == "json":
+        with open(path, encoding="utf-8") as f:
+            try:
+                return list(json.load(f)["epochs"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}: not a symconv run record ({exc})") from None
+    rows = []
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or "validation_accuracy" not in reader.fieldnames:
+            raise ValueError(f"{path}: not a symconv run record (no validation_accuracy column)")
+        for raw in reader:
+            row = {}
+            for key, value in raw.items():
+                if value in ("", None):
+                    row[key] = None
+                elif key == "best":
+                    row[key] = value == "True"
+                elif key in _INTS:
+                    row[key] = int(value)
+                else:
+                    row[key] = float(value)
+            rows.append(row)
+    return rows
+
+
+def progress_line(row, epochs, examples):
+    """One line per epoch: cost, accuracies, time and speed."""
+    line = (f"epoch {row['epoch'] + 1}/{epochs}  cost {row['cost']:.4f}  "
+            f"validation {row['validation_accuracy']:.2%}")
+    if row["best"]:
+        line += " (best)"
+    if row["test_accuracy"] is not None:
+        line += f"  test {row['test_accuracy']:.2%}"
+    line += f"  {examples:,} examples in {row['seconds']:.1f} s"
+    if row["examples_per_second"]:
+        line += f" ({row['examples_per_second']:,.0f} examples/s)"
+    return line
+
+
+def summary_line(state):
+    """The run's outcome in one line."""
+    if state["best_iteration"] is None:
+        return "no epoch finished"
+    epoch = state["best_iteration"] // state["num_training_batches"] + 1
+    line = f"best validation accuracy {state['best_validation_accuracy']:.2%} at epoch {epoch}"
+    if state["test_accuracy"] is not None:
+        line += f", test accuracy {state['test_accuracy']:.2%}"
+    return line
