@@ -152,7 +152,9 @@ class Subtensor(Op):
 class IncSubtensor(Op):
     """A copy of ``x`` with ``y`` added to (or, with ``set_instead_of_inc``,
     written into) ``x[index]``. Repeated advanced indices accumulate, as with
-    ``np.add.at``, which is what the gradient of ``p[arange(n), y]`` needs."""
+    ``np.add.at``, which is what the gradient of ``p[arange(n), y]`` needs.
+    With ``set_instead_of_inc``, which of several writes to one position wins is
+    unspecified, as in NumPy, and so is the gradient there."""
 
     __props__ = ("spec", "set_instead_of_inc")
 
