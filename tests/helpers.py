@@ -262,3 +262,13 @@ def mnist_slices(n_train=200, n_valid=100, n_test=100):
     for (x, y), n in zip(_MNIST_CACHE["split"], (n_train, n_valid, n_test)):
         pairs.append((sc.shared(x[:n].copy()), sc.shared(y[:n].astype("int32"))))
     return pairs
+
+
+def shallow_network(mini_batch_size=10, n_hidden=30, activation=None, seed=0, p_dropout=0.0):
+    """A small network3 ``FC(n_hidden) - SM`` network (sigmoid by default) whose
+    initial weights come from ``seed``."""
+    from symconv.network3 import FullyConnectedLayer, Network, SoftmaxLayer, sigmoid
+
+    rng = np.random.RandomState(seed)
+    return Network([FullyConnectedLayer(784, n_hidden, activation or sigmoid, p_dropout, rng=rng),
+                    SoftmaxLayer(n_hidden, 10, p_dropout)], mini_batch_size)

@@ -9,7 +9,7 @@ from symconv import network3
 from symconv.graph.basic import Variable
 from symconv.network3 import (ConvPoolLayer, FullyConnectedLayer, Network, ReLU, SoftmaxLayer,
                               sigmoid)
-from tests.helpers import mnist_slices, raises_naming
+from tests.helpers import mnist_slices, raises_naming, shallow_network
 
 # ---------------------------------------------------------------------------
 # a NumPy reference of network3's training, for an FC - SM network
@@ -49,12 +49,6 @@ def _batches(data, mbs):
     return [(x[k:k + mbs].astype(np.float64), y[k:k + mbs]) for k in range(0, len(x) - mbs + 1, mbs)]
 
 
-def _shallow(mbs=10, n_hidden=30, activation=sigmoid, seed=0, p_dropout=0.0):
-    rng = np.random.RandomState(seed)
-    return Network([FullyConnectedLayer(784, n_hidden, activation, p_dropout, rng=rng),
-                    SoftmaxLayer(n_hidden, 10, p_dropout)], mbs)
-
-
 # ---------------------------------------------------------------------------
 # training
 
@@ -62,7 +56,7 @@ def _shallow(mbs=10, n_hidden=30, activation=sigmoid, seed=0, p_dropout=0.0):
 @pytest.mark.parametrize("activation,lmbda", [(sigmoid, 0.0), (ReLU, 0.5)])
 def test_sgd_matches_a_numpy_reference_of_network3(activation, lmbda, capsys):
     training, validation, test = mnist_slices(60, 20, 20)
-    net = _shallow(activation=activation)
+    net = shallow_network(activation=activation)
     start = [p.get_value() for p in net.params]
     result = net.SGD(training, 2, 10, 0.5, validation, test, lmbda=lmbda, report="quiet")
     dact = None if activation is sigmoid else (lambda z: (z > 0).astype(np.float64))
@@ -80,7 +74,7 @@ def test_sgd_matches_a_numpy_reference_of_network3(activation, lmbda, capsys):
 
 def test_printed_lines_are_network3s(capsys):
     training, validation, test = mnist_slices(50, 30, 30)
-    net = _shallow()
+    net = shallow_network()
     seen = []
     result = net.SGD(training, 3, 10, 1.0, validation, test,
                      on_batch=seen.append)
@@ -118,7 +112,7 @@ def test_training_mini_batch_line_every_1000_iterations(capsys):
 
 def test_progress_report_line(capsys):
     training, validation, test = mnist_slices(40, 20, 20)
-    _shallow().SGD(training, 2, 10, 0.5, validation, test, report="progress")
+    shallow_network().SGD(training, 2, 10, 0.5, validation, test, report="progress")
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     pattern = (r"epoch 1/2  cost \d+\.\d{4}  validation \d+\.\d\d% \(best\)  test \d+\.\d\d%  "
@@ -132,7 +126,7 @@ def test_progress_report_line(capsys):
 
 
 def test_layers_build_symbolic_graphs():
-    net = _shallow(mbs=5)
+    net = shallow_network(mini_batch_size=5)
     assert isinstance(net.output, Variable) and net.output.type.shape[0] in (5, None)
     assert isinstance(net.layers[0].output_dropout, Variable)
     assert net.describe() == "FC30-SM"
@@ -185,7 +179,7 @@ def test_dropout_masks_the_training_path_and_scales_the_evaluation_path():
 
 def test_dropout_seeds_are_network3s_unless_the_network_has_one():
     def masks(seed):
-        net = _shallow(mbs=10, p_dropout=0.5) if seed is None else Network(
+        net = shallow_network(mini_batch_size=10, p_dropout=0.5) if seed is None else Network(
             [FullyConnectedLayer(784, 30, p_dropout=0.5, rng=np.random.RandomState(0)),
              SoftmaxLayer(30, 10, 0.5)], 10, seed=seed)
         return symconv.function([net.x], net.layers[0].inpt_dropout)(np.ones((10, 784), "float32"))
@@ -196,7 +190,7 @@ def test_dropout_seeds_are_network3s_unless_the_network_has_one():
 
 
 def test_zero_dropout_adds_no_random_stream():
-    net = _shallow()
+    net = shallow_network()
     for layer in net.layers:
         assert type(layer.inpt_dropout.owner.op).__name__ == "Reshape"  # no mask applied
         assert layer.random_streams == []
@@ -237,7 +231,7 @@ def test_wiring_mistakes_are_clear_errors_when_the_network_is_built():
 
 def test_sgd_argument_mistakes_are_clear_errors():
     training, validation, test = mnist_slices(20, 20, 20)
-    net = _shallow()
+    net = shallow_network()
     with raises_naming(ValueError, "mini_batch_size=5", "mini-batches of 10"):
         net.SGD(training, 1, 5, 0.1, validation, test)
     small, _, _ = mnist_slices(5, 5, 5)

@@ -1,0 +1,55 @@
+"""Run records: one row per epoch as CSV or JSON, written by SGD and read back."""
+import json
+
+import pytest
+
+from symconv.training import records
+from tests.helpers import mnist_slices, raises_naming, shallow_network
+
+ROWS = [
+    {"epoch": 0, "iteration": 99, "cost": 0.5, "validation_accuracy": 0.9, "test_accuracy": 0.89,
+     "best": True, "seconds": 1.5, "examples_per_second": 666.7},
+    {"epoch": 1, "iteration": 199, "cost": 0.25, "validation_accuracy": 0.85,
+     "test_accuracy": None, "best": False, "seconds": 1.25, "examples_per_second": 800.0},
+]
+
+
+@pytest.mark.parametrize("name", ["run.csv", "run.json"])
+def test_records_round_trip(tmp_path, name):
+    path = str(tmp_path / name)
+    records.write(path, ROWS)
+    assert records.read(path) == ROWS
+
+
+def test_csv_layout(tmp_path):
+    path = tmp_path / "run.csv"
+    records.write(str(path), ROWS)
+    lines = path.read_text().splitlines()
+    assert lines[0] == ",".join(records.FIELDS)
+    assert lines[2] == "1,199,0.25,0.85,,False,1.25,800.0"
+
+
+def test_sgd_writes_a_record_after_every_epoch(tmp_path):
+    training, validation, test = mnist_slices(30, 20, 20)
+    path = str(tmp_path / "run.json")
+    seen = []
+
+    def check(row):
+        seen.append(len(json.load(open(path))["epochs"]))  # already on disk when the epoch ends
+
+    result = shallow_network().SGD(training, 3, 10, 0.5, validation, test, report="quiet", record=path,
+                            on_epoch=check)
+    assert seen == [1, 2, 3]
+    rows = records.read(path)
+    assert rows == result.history
+    assert [r["epoch"] for r in rows] == [0, 1, 2] and [r["iteration"] for r in rows] == [2, 5, 8]
+    assert all(r["examples_per_second"] > 0 for r in rows)
+
+
+def test_bad_record_paths_are_clear_errors(tmp_path):
+    with raises_naming(ValueError, "run.txt", ".csv or a .json"):
+        records.write(str(tmp_path / "run.txt"), ROWS)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    with raises_naming(ValueError, "other.csv", "not a symconv run record"):
+        records.read(str(other))
