@@ -1,0 +1,205 @@
+"""symconv.grad: gradient graphs, its options and errors; verify_grad itself."""
+import warnings
+
+import numpy as np
+import pytest
+
+import symconv as sc
+import symconv.tensor as T
+from symconv.gradient import DisconnectedInputError, GradientError, grad, verify_grad
+from symconv.graph.basic import Apply, Op, Variable
+from symconv.tensor.variable import TensorVariable, as_tensor_variable
+from tests.helpers import check_grad, raises_naming, random_array
+
+
+def test_grad_builds_graphs_of_the_variable_types():
+    x = T.fmatrix("x", shape=(None, 3))
+    g = sc.grad((x * x).sum(), x)
+    assert isinstance(g, Variable) and g.owner is not None
+    assert g.dtype == "float32" and g.ndim == 2
+    f = sc.function([x], g)
+    data = random_array((2, 3), seed=1).astype("float32")
+    np.testing.assert_allclose(f(data), 2 * data, rtol=1e-6)
+
+
+def test_list_wrt_gives_a_list_single_gives_one():
+    x, y = T.dvector("x"), T.dvector("y")
+    cost = (x * y).sum()
+    assert isinstance(sc.grad(cost, x), Variable)
+    gs = sc.grad(cost, [x, y])
+    assert isinstance(gs, list) and len(gs) == 2
+    assert isinstance(sc.grad(cost, (x,)), list)
+    gx, gy = sc.function([x, y], gs)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(gx, [3.0, 4.0])
+    np.testing.assert_array_equal(gy, [1.0, 2.0])
+
+
+def test_gradient_of_a_shared_subexpression_adds_up():
+    x = T.dvector("x")
+    h = T.exp(x)
+    cost = (h * h + h).sum()
+    g = sc.function([x], sc.grad(cost, x))(np.array([0.5, -1.0]))
+    e = np.exp(np.array([0.5, -1.0]))
+    np.testing.assert_allclose(g, 2 * e * e + e)
+
+
+def test_grad_with_respect_to_intermediate_and_shared_variables():
+    x = T.dvector("x")
+    w = sc.shared(np.array([2.0, 3.0]), name="w")
+    h = x * w
+    cost = (h ** 2).sum()
+    gh, gw = sc.grad(cost, [h, w])
+    vals = sc.function([x], [gh, gw])(np.array([1.0, -1.0]))
+    np.testing.assert_allclose(vals[0], 2 * np.array([2.0, -3.0]))
+    np.testing.assert_allclose(vals[1], 2 * np.array([2.0, -3.0]) * np.array([1.0, -1.0]))
+
+
+def test_second_derivatives():
+    x = T.dvector("x")
+    g = sc.grad((x ** 3).sum(), x)
+    h = sc.grad(g.sum(), x)
+    v = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(sc.function([x], h)(v), 6 * v)
+
+
+def test_consider_constant_stops_the_gradient():
+    x = T.dvector("x")
+    h = x * x
+    cost = (h * x).sum()
+    v = np.array([1.0, 2.0, 3.0])
+    g_full = sc.function([x], sc.grad(cost, x))(v)
+    g_const = sc.function([x], sc.grad(cost, x, consider_constant=[h]))(v)
+    np.testing.assert_allclose(g_full, 3 * v ** 2)
+    np.testing.assert_allclose(g_const, v ** 2)
+
+
+def test_disconnected_inputs():
+    x, y = T.dvector("x"), T.dmatrix("y")
+    cost = x.sum()
+    with raises_naming(DisconnectedInputError, "grad", "'y'", "f64[?,?]", "disconnected_inputs"):
+        sc.grad(cost, [x, y])
+    with pytest.warns(UserWarning, match="'y'"):
+        gx, gy = sc.grad(cost, [x, y], disconnected_inputs="warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gx, gy = sc.grad(cost, [x, y], disconnected_inputs="ignore")
+    f = sc.function([x, y], [gx, gy])
+    _, zeros = f(np.ones(2), np.ones((2, 3)))
+    np.testing.assert_array_equal(zeros, np.zeros((2, 3)))
+    with raises_naming(ValueError, "disconnected_inputs", "'sometimes'"):
+        sc.grad(cost, x, disconnected_inputs="sometimes")
+
+
+def test_inputs_reached_only_through_integer_paths_get_zeros():
+    x = T.dvector("x")
+    cost = T.cast(T.argmax(x), "float64") + T.cast(x.shape[0], "float64")
+    g = sc.function([x], sc.grad(cost, x))(np.array([1.0, 3.0, 2.0]))
+    np.testing.assert_array_equal(g, np.zeros(3))
+
+
+def test_known_grads():
+    x = T.dvector("x")
+    h = x * x
+    v = np.array([1.0, 2.0, 3.0])
+    # seed the walk at an intermediate variable, with no cost
+    g = sc.grad(None, x, known_grads={h: T.ones_like(h)})
+    np.testing.assert_allclose(sc.function([x], g)(v), 2 * v)
+    # together with a cost, the contributions add up
+    g = sc.grad(x.sum(), x, known_grads={h: T.ones_like(h) * 2})
+    np.testing.assert_allclose(sc.function([x], g)(v), 1 + 4 * v)
+    with raises_naming(ValueError, "grad", "known_grads"):
+        sc.grad(None, x)
+
+
+def test_grad_errors():
+    x, i = T.dmatrix("x"), T.lscalar("i")
+    with raises_naming(ValueError, "grad", "scalar", "output of mul", "f64[?,?]", "2 dimensions"):
+        sc.grad(x * 2, x)
+    with raises_naming(TypeError, "grad", "float", "output of mul", "i64[]"):
+        sc.grad(i * 2, x)
+    with raises_naming(TypeError, "grad", "'i'", "not a float"):
+        sc.grad(x.sum(), i)
+    with raises_naming(TypeError, "grad", "wrt", "ndarray"):
+        sc.grad(x.sum(), np.ones(2))
+    with raises_naming(TypeError, "grad", "cost", "Variable", "float"):
+        sc.grad(1.0, x)
+
+
+class SplitHalves(Op):
+    """Two outputs: the first and the second half of a vector (for multi-output gradients)."""
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        outs = [TensorVariable(x.type), TensorVariable(x.type)]
+        return Apply(self, [x], outs)
+
+    def perform(self, node, inputs):
+        (x,) = inputs
+        half = len(x) // 2
+        return [x[:half].copy(), x[half:].copy()]
+
+    def grad(self, inputs, output_grads):
+        g1, g2 = output_grads
+        half = g1.shape[0]
+        zeros = T.zeros_like(inputs[0])
+        return [T.set_subtensor(T.set_subtensor(zeros[:half], g1)[half:], g2)]
+
+
+def test_gradient_through_a_multi_output_op():
+    x = T.dvector("x")
+    first, second = SplitHalves()(x)
+    v = np.array([1.0, 2.0, 3.0, 4.0])
+    # only one output used: the other output's gradient is zeros
+    g = sc.function([x], sc.grad((first ** 2).sum(), x))(v)
+    np.testing.assert_allclose(g, [2.0, 4.0, 0.0, 0.0])
+    g = sc.function([x], sc.grad((second * 3).sum(), x))(v)
+    np.testing.assert_allclose(g, [0.0, 0.0, 3.0, 3.0])
+    g = sc.function([x], sc.grad((first * second).sum(), x))(v)
+    np.testing.assert_allclose(g, [3.0, 4.0, 1.0, 2.0])
+    check_grad(lambda a: SplitHalves()(a)[0] * SplitHalves()(a)[1], [v])
+
+
+def test_softmax_regression_gradient_matches_the_hand_derivation():
+    x, y = T.dmatrix("x"), T.lvector("y")
+    w = sc.shared(random_array((4, 3), seed=2), name="w")
+    z = T.dot(x, w)
+    p = T.exp(z - z.max(axis=1, keepdims=True))
+    p = p / p.sum(axis=1, keepdims=True)
+    cost = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+    xv, yv = random_array((5, 4), seed=3), np.array([0, 2, 2, 1, 0])
+    gw = sc.function([x, y], sc.grad(cost, w))(xv, yv)
+    zv = xv @ w.get_value()
+    pv = np.exp(zv - zv.max(axis=1, keepdims=True))
+    pv /= pv.sum(axis=1, keepdims=True)
+    onehot = np.eye(3)[yv]
+    np.testing.assert_allclose(gw, xv.T @ (pv - onehot) / 5, rtol=1e-10)
+
+
+# --- verify_grad --------------------------------------------------------------------
+
+class WrongSquare(Op):
+    """x**2 with a deliberately wrong gradient (3x instead of 2x)."""
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [TensorVariable(x.type)])
+
+    def perform(self, node, inputs):
+        return [inputs[0] ** 2]
+
+    def grad(self, inputs, output_grads):
+        return [output_grads[0] * inputs[0] * 3]
+
+
+def test_verify_grad_catches_a_wrong_gradient_and_names_the_input():
+    with raises_naming(GradientError, "verify_grad", "input 1", "(3,)", "float64"):
+        verify_grad(lambda a, b: a * WrongSquare()(b), [np.ones(3), np.full(3, 2.0)])
+
+
+def test_verify_grad_passes_correct_gradients_in_float32_and_with_integer_inputs():
+    verify_grad(lambda a: T.tanh(a) * 2, [random_array((3,), seed=4).astype("float32")])
+    verify_grad(lambda a, k: a[k] * 2, [random_array((4, 2), seed=5), np.array([0, 3, 3])])
+    with raises_naming(TypeError, "verify_grad", "no float input"):
+        verify_grad(lambda k: k * 2, [np.array([1, 2])])
+    with raises_naming(TypeError, "verify_grad", "not a float"):
+        verify_grad(lambda a: a > 0, [np.ones(2)])
