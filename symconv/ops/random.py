@@ -133,9 +133,8 @@ def _check_param(op, name, p, shape):
     if p.ndim > len(shape):
         raise ValueError(f"{op}: parameter {name} {p.describe()} has more dimensions than the "
                          f"sample ({len(shape)})")
-    from .elemwise import broadcast_static_shapes
-    out = broadcast_static_shapes([shape, p.type.shape], str(op), [p])
-    if out != tuple(shape) and None not in shape:
+    tail = shape[len(shape) - p.ndim:] if p.ndim else ()
+    if any(a is not None and b is not None and b not in (1, a) for a, b in zip(tail, p.type.shape)):
         raise ValueError(f"{op}: parameter {name} {p.describe()} does not broadcast to the size "
                          f"{tuple(shape)}")
     if isinstance(p, Constant):
