@@ -134,17 +134,26 @@ class Prod(Reduce):
         return [E.true_div(broadcast_like(g, x), x)]
 
 
+def _extreme_grad(op, x, g):
+    """Gradient of max/min: split evenly among the elements equal to the extreme.
+
+    An even split (rather than the full gradient to each tie) is exact when the
+    ties come from broadcasting, e.g. ``max(alloc(x, 3, n), axis=0)`` is ``x``.
+    """
+    best = type(op)(op.axis, keepdims=True)(x)
+    mask = E.cast(E.eq(x, best), x.dtype)
+    share = E.true_div(mask, Sum(op.axis, keepdims=True)(mask))
+    return [E.mul(share, op._expanded(g, x))]
+
+
 class Max(Reduce):
     numpy_fn = staticmethod(np.max)
 
     def grad(self, inputs, output_grads):
-        # the gradient goes to every element equal to the maximum (ties all receive it)
         (x,) = inputs
         if not x.type.is_float:
             return [None]
-        best = Max(self.axis, keepdims=True)(x)
-        mask = E.cast(E.eq(x, best), x.dtype)
-        return [E.mul(mask, self._expanded(output_grads[0], x))]
+        return _extreme_grad(self, x, output_grads[0])
 
 
 class Min(Reduce):
@@ -154,9 +163,7 @@ class Min(Reduce):
         (x,) = inputs
         if not x.type.is_float:
             return [None]
-        best = Min(self.axis, keepdims=True)(x)
-        mask = E.cast(E.eq(x, best), x.dtype)
-        return [E.mul(mask, self._expanded(output_grads[0], x))]
+        return _extreme_grad(self, x, output_grads[0])
 
 
 class _ArgReduce(Reduce):

@@ -39,12 +39,12 @@ def mean(x, axis=None, keepdims=False):
 
 
 def max(x, axis=None, keepdims=False):
-    """Maximum over ``axis``; its gradient goes to every maximal element."""
+    """Maximum over ``axis``; its gradient is split evenly among tied maxima."""
     return _reduce(_R.Max, x, axis, keepdims)
 
 
 def min(x, axis=None, keepdims=False):
-    """Minimum over ``axis``; its gradient goes to every minimal element."""
+    """Minimum over ``axis``; its gradient is split evenly among tied minima."""
     return _reduce(_R.Min, x, axis, keepdims)
 
 

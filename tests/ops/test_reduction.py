@@ -103,13 +103,16 @@ def test_float32_reductions_stay_float32():
     check_grad(lambda x: x.mean(axis=1), [X])
 
 
-def test_max_gradient_goes_to_every_tied_maximum():
+def test_max_gradient_is_split_evenly_among_ties():
     x = T.dmatrix("x")
     data = np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]])
     g = sc.function([x], sc.grad(x.max(axis=1).sum(), x))(data)
-    np.testing.assert_array_equal(g, [[0, 1, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(g, [[0, 0.5, 0.5], [1, 0, 0]])
     g = sc.function([x], sc.grad(x.min().sum(), x))(data)
     np.testing.assert_array_equal(g, [[0, 0, 0], [0, 1, 0]])
+    # ties made by broadcasting: max over copies of x is x, with gradient 1
+    check_grad(lambda v: T.max(T.alloc(v, 3, 2), axis=0), [np.array([0.3, -0.2])])
+    check_grad(lambda v: T.min(T.alloc(v, 4, 2), axis=(0, 1)), [np.array([0.3, -0.2])])
 
 
 def test_mean_gradient_of_run_time_shapes():
