@@ -1,6 +1,7 @@
 """The ``symconv`` command: train, evaluate, plot and inspect chapter 6's networks.
 
-Run ``symconv --help`` or ``symconv COMMAND --help``. The commands are:
+Run ``symconv --help`` or ``symconv COMMAND --help``. Errors are reported in
+one line; set ``SYMCONV_TRACEBACK=1`` to see the traceback. The commands are:
 
 - ``symconv train``: train a network (the ``quick`` preset with no options);
 - ``symconv presets``: list chapter 6's networks and their published accuracies;
@@ -73,7 +74,9 @@ def build_parser():
                        help="seed of the initial weights and dropout masks (default 0)")
     train.add_argument("--checkpoint", metavar="PATH",
                        help="save a checkpoint (.npz) after each epoch and on Ctrl-C")
-    train.add_argument("--resume", metavar="PATH", help="continue the run saved in a checkpoint")
+    train.add_argument("--resume", metavar="PATH",
+                       help="continue the run saved in a checkpoint (and keep saving there "
+                       "unless --checkpoint says otherwise)")
     train.add_argument("--record", metavar="PATH",
                        help="write one row per epoch to a .csv or .json file")
     train.add_argument("--train-size", type=_positive_int, metavar="N",
@@ -81,25 +84,25 @@ def build_parser():
     train.add_argument("--data", metavar="SOURCE",
                        help="mnist.pkl.gz or a folder of MNIST IDX files (default: bundled)")
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    train.set_defaults(run=cmd_train)
+    train.set_defaults(handler=cmd_train)
 
     listing = commands.add_parser("presets", help="list chapter 6's networks")
-    listing.set_defaults(run=cmd_presets)
+    listing.set_defaults(handler=cmd_presets)
 
     evaluate = commands.add_parser("evaluate", help="accuracy and confusion matrix of a checkpoint")
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
     evaluate.add_argument("--split", choices=["test", "validation", "training"], default="test")
     evaluate.add_argument("--data", metavar="SOURCE",
                           help="mnist.pkl.gz or a folder of MNIST IDX files (default: bundled)")
-    evaluate.set_defaults(run=cmd_evaluate)
+    evaluate.set_defaults(handler=cmd_evaluate)
 
     plot = commands.add_parser("plot", help="learning curves and first-layer filters as PNG",
                                description="Draw a run: RUN is a checkpoint (.npz: curves and "
                                "filters), a record (.csv/.json: curves) or a folder of them. "
                                "Needs matplotlib: pip install 'symconv[plot]'.")
-    plot.add_argument("run", metavar="RUN")
+    plot.add_argument("run_path", metavar="RUN")
     plot.add_argument("--out", metavar="DIR", help="folder for the PNG files (default: beside RUN)")
-    plot.set_defaults(run=cmd_plot)
+    plot.set_defaults(handler=cmd_plot)
 
     inspect = commands.add_parser(
         "inspect", help="print the training step's graph before and after rewriting",
@@ -108,7 +111,7 @@ def build_parser():
     inspect.add_argument("--preset", metavar="NAME", default="quick")
     inspect.add_argument("--mini-batch-size", type=_positive_int, default=10)
     inspect.add_argument("--mode", default="FAST_RUN", choices=["FAST_RUN", "FAST_COMPILE"])
-    inspect.set_defaults(run=cmd_inspect)
+    inspect.set_defaults(handler=cmd_inspect)
     return parser
 
 
@@ -116,11 +119,13 @@ def main(argv=None):
     """Run the ``symconv`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args) or 0
+        return args.handler(args) or 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except (ValueError, OSError, ImportError) as exc:
+        if os.environ.get("SYMCONV_TRACEBACK"):
+            raise
         print(f"symconv {args.command}: error: {exc}", file=sys.stderr)
         return 1
 
@@ -196,9 +201,10 @@ def cmd_train(args):
 
     if s["ensemble"] == 1:
         net = make_network(s["seed"])
-        train(net, 0, args.checkpoint, args.record)
-        if args.checkpoint:
-            say(f"checkpoint: {args.checkpoint}")
+        path = args.checkpoint or args.resume  # a resumed run goes on saving where it was
+        train(net, 0, path, args.record)
+        if path:
+            say(f"checkpoint: {path}")
         return 0
     return _train_ensemble(s, make_network, train, test_data, args, say)
 
@@ -272,7 +278,7 @@ def cmd_plot(args):
     from .training.plot import MissingMatplotlib, plot_run
 
     try:
-        written = plot_run(args.run, args.out)
+        written = plot_run(args.run_path, args.out)
     except MissingMatplotlib as exc:
         print(f"symconv plot: {exc}", file=sys.stderr)
         return 1

@@ -23,6 +23,9 @@ is the last layer's cost on the dropout path plus ``0.5 * lmbda * sum(w**2) /
 num_training_batches``; SGD visits the mini-batches in stored order and prints
 the same lines.
 
+Parameters are shared variables with static shapes (network3's have none), so
+shape mistakes show when the graph is built and printed graphs carry every size.
+
 What is added, all optional: ``ConvPoolLayer(pool_mode=..., stride=...)``, an
 ``rng`` for the initial weights, a ``seed`` for the dropout masks,
 ``load_data_shared(expanded=..., train_size=...)``, and keyword options of
@@ -271,10 +274,10 @@ class ConvPoolLayer:
         n_out = (self.filter_shape[0] * np.prod(self.filter_shape[2:]) / np.prod(self.poolsize))
         self.w = symconv.shared(
             np.asarray(rng.normal(loc=0, scale=np.sqrt(1.0 / n_out), size=self.filter_shape),
-                       dtype=config.floatX), borrow=True)
+                       dtype=config.floatX), borrow=True, shape=self.filter_shape)
         self.b = symconv.shared(
             np.asarray(rng.normal(loc=0, scale=1.0, size=(self.filter_shape[0],)),
-                       dtype=config.floatX), borrow=True)
+                       dtype=config.floatX), borrow=True, shape=self.filter_shape[:1])
         self.params = [self.w, self.b]
 
     def _check_shapes(self):
@@ -350,10 +353,10 @@ class FullyConnectedLayer:
         # the scale uses n_out where n_in would be usual: network3's choice, kept
         self.w = symconv.shared(
             np.asarray(rng.normal(loc=0.0, scale=np.sqrt(1.0 / n_out), size=(n_in, n_out)),
-                       dtype=config.floatX), name="w", borrow=True)
+                       dtype=config.floatX), name="w", borrow=True, shape=(self.n_in, self.n_out))
         self.b = symconv.shared(
             np.asarray(rng.normal(loc=0.0, scale=1.0, size=(n_out,)), dtype=config.floatX),
-            name="b", borrow=True)
+            name="b", borrow=True, shape=(self.n_out,))
         self.params = [self.w, self.b]
 
     def n_inputs_per_example(self):
@@ -399,8 +402,10 @@ class SoftmaxLayer:
         self.n_in = int(n_in)
         self.n_out = int(n_out)
         self.p_dropout = _check_probability(p_dropout, type(self).__name__)
-        self.w = symconv.shared(np.zeros((n_in, n_out), dtype=config.floatX), name="w", borrow=True)
-        self.b = symconv.shared(np.zeros((n_out,), dtype=config.floatX), name="b", borrow=True)
+        self.w = symconv.shared(np.zeros((n_in, n_out), dtype=config.floatX), name="w",
+                                borrow=True, shape=(self.n_in, self.n_out))
+        self.b = symconv.shared(np.zeros((n_out,), dtype=config.floatX), name="b", borrow=True,
+                                shape=(self.n_out,))
         self.params = [self.w, self.b]
 
     def n_inputs_per_example(self):

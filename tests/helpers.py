@@ -248,18 +248,24 @@ def raises_naming(exc_type, *fragments):
 _MNIST_CACHE = {}
 
 
+def mnist_arrays():
+    """Nielsen's split of the bundled MNIST as arrays, read once per test session
+    (treat them as read-only)."""
+    from symconv.data.loaders import load_split
+
+    if "split" not in _MNIST_CACHE:
+        _MNIST_CACHE["split"] = load_split()
+    return _MNIST_CACHE["split"]
+
+
 def mnist_slices(n_train=200, n_valid=100, n_test=100):
     """The first examples of Nielsen's MNIST split as network3 data: three
     ``(images, labels)`` pairs of shared variables (float32 images, int32 labels).
 
     The bundled set is read once per test session; each call makes fresh shared variables.
     """
-    from symconv.data.loaders import load_split
-
-    if "split" not in _MNIST_CACHE:
-        _MNIST_CACHE["split"] = load_split()
     pairs = []
-    for (x, y), n in zip(_MNIST_CACHE["split"], (n_train, n_valid, n_test)):
+    for (x, y), n in zip(mnist_arrays(), (n_train, n_valid, n_test)):
         pairs.append((sc.shared(x[:n].copy()), sc.shared(y[:n].astype("int32"))))
     return pairs
 

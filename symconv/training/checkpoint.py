@@ -1,9 +1,9 @@
 """Checkpoints: a network's parameters and its place in training, in one ``.npz`` file.
 
-The file holds one array per parameter (``param/layer0.w``, ...), the states of
-the dropout random streams, and a JSON text array ``meta`` with the layers'
-descriptions (enough to rebuild the network), the mini-batch size and the
-training state (epoch, next mini-batch, best accuracies, per-epoch records).
+The file holds one array per parameter (``param/layer0.w``, ...) and a JSON
+text array ``meta`` with the layers' descriptions (enough to rebuild the
+network), the mini-batch size, the states of the dropout random streams and
+the training state (epoch, next mini-batch, best accuracies, per-epoch records).
 Nothing is pickled, so loading one never runs code; files are written
 atomically, so an interrupted save leaves the previous checkpoint intact.
 """
@@ -26,8 +26,6 @@ class CheckpointError(ValueError):
 def save(path, net, state=None):
     """Write ``net``'s parameters (and a training ``state`` dict) to ``path``, atomically."""
     arrays = {f"param/{p.name}": p.get_value(borrow=True) for p in net.params}
-    for k, stream in enumerate(_streams(net)):
-        arrays[f"rng/{k}"] = np.asarray(stream_state(stream))
     meta = {
         "format": FORMAT, "version": VERSION,
         "architecture": net.describe() if hasattr(net, "describe") else None,
@@ -36,6 +34,7 @@ def save(path, net, state=None):
         "layers": [layer.spec() if hasattr(layer, "spec") else {"type": type(layer).__name__}
                    for layer in net.layers],
         "params": [[p.name, list(p.get_value(borrow=True).shape)] for p in net.params],
+        "random_states": [stream_state(stream) for stream in _streams(net)],
         "state": state or {},
     }
     arrays["meta"] = np.array(json.dumps(meta))
@@ -89,8 +88,7 @@ class Checkpoint:
         self.meta = meta
         self.state = meta.get("state", {})
         self.params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
-        self.random_states = [arrays[f"rng/{k}"] for k in range(
-            sum(k.startswith("rng/") for k in arrays))]
+        self.random_states = meta.get("random_states", [])
 
     @property
     def mini_batch_size(self):
@@ -166,9 +164,14 @@ def _streams(net):
 
 
 def stream_state(stream):
-    """The state of a random stream as an array (what a checkpoint stores)."""
-    return stream.get_state()
+    """The states of a random stream's generators, one per draw, as JSON-ready dicts."""
+    return [op.state[0].bit_generator.state for op in stream.ops]
 
 
-def set_stream_state(stream, state):
-    stream.set_state(state)
+def set_stream_state(stream, states):
+    """Put a random stream's generators back in the states :func:`stream_state` gave."""
+    if len(states) != len(stream.ops):
+        raise CheckpointError(f"a dropout random stream has {len(stream.ops)} draws, the "
+                              f"checkpoint saved {len(states)}")
+    for op, state in zip(stream.ops, states):
+        op.state[0].bit_generator.state = state
