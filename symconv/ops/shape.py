@@ -37,6 +37,9 @@ class MakeVector(Op):
         for s in scalars:
             if s.ndim != 0:
                 raise TypeError(f"{self}: expects scalars, got {s.describe()}")
+            if not np.can_cast(s.dtype, self.dtype, casting="same_kind"):
+                raise TypeError(f"{self}: cannot hold {s.describe()} without loss; "
+                                f"cast it to {self.dtype} (or use // for integer division)")
         return Apply(self, scalars, [TensorVariable(TensorType(self.dtype, (len(scalars),)))])
 
     def perform(self, node, inputs):
@@ -166,6 +169,10 @@ class DimShuffle(Op):
 
     def __init__(self, input_ndim, pattern):
         self.input_ndim = int(input_ndim)
+        for p in pattern:
+            if p != "x" and not isinstance(p, (int, np.integer)):
+                raise TypeError(f"dimshuffle: pattern {tuple(pattern)} may only hold axes "
+                                f"(ints) and 'x', got {p!r}")
         self.pattern = tuple("x" if p == "x" else int(p) for p in pattern)
         axes = [p for p in self.pattern if p != "x"]
         if len(set(axes)) != len(axes) or any(not 0 <= p < self.input_ndim for p in axes):

@@ -75,6 +75,8 @@ def test_reshape_errors():
         Reshape(2)(x, T.dvector())
     with raises_naming(ValueError, "reshape", "ndim"):
         T.reshape(T.dtensor3(), T.lvector())
+    with raises_naming(TypeError, "MakeVector", "output of true_div", "f64[]", "//"):
+        x.reshape((x.shape[0] / 2, -1))
     y = T.dmatrix("y")
     f = sc.function([y], y.reshape((5, -1)))
     with raises_naming(ValueError, "reshape", "(3, 4)", "(5, -1)"):
@@ -149,6 +151,8 @@ def test_dimshuffle_errors():
         x.dimshuffle(0, 0, 1)
     with raises_naming(ValueError, "dimshuffle", "(0, 3)"):
         x.dimshuffle(0, 3)
+    with raises_naming(TypeError, "dimshuffle", "'X'"):
+        x.dimshuffle("X", 0, 1, 2)
     with raises_naming(ValueError, "dimshuffle", "2-d", "'m'"):
         DimShuffle(2, (1, 0))(T.dtensor3("m"))
     y = T.dtensor3("y")
