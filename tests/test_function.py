@@ -45,6 +45,15 @@ def test_returned_arrays_never_alias_inputs_or_shared_state():
     np.testing.assert_array_equal(w.get_value(), [1.0, 2.0])
 
 
+def test_an_output_listed_twice_or_also_an_update_is_not_shared():
+    x = T.dvector("x")
+    w = sc.shared(np.zeros(2), name="w")
+    y = x * 2
+    first, second = sc.function([x], [y, y], updates=[(w, y)])(np.ones(2))
+    first[0] = 100.0
+    assert second[0] == 2.0 and w.get_value()[0] == 2.0
+
+
 def test_updates_are_simultaneous():
     a = sc.shared(np.array([1.0, 2.0]), name="a")
     b = sc.shared(np.array([10.0, 20.0]), name="b")

@@ -68,8 +68,10 @@ class Function:
 
 
 def _owned(value, held):
-    """``value`` itself if it is a fresh writable array, else a copy of it."""
+    """``value`` itself if it is a fresh writable array not already handed out,
+    else a copy of it (an output listed twice, or also an update, is copied)."""
     if isinstance(value, np.ndarray) and (
             not value.flags.owndata or not value.flags.writeable or id(value) in held):
-        return value.copy()
+        value = value.copy()
+    held.add(id(value))
     return value
