@@ -96,7 +96,13 @@ def static_index_shape(spec, x, index_vars):
                                  f"{x.describe()} with size {size}")
             k += 1
         else:
-            advanced.append(index_vars[k].type.shape)
+            index = index_vars[k]
+            if isinstance(index, Constant) and size is not None and index.data.size and not (
+                    -size <= index.data.min() and index.data.max() < size):
+                bad = index.data[(index.data < -size) | (index.data >= size)].ravel()[0]
+                raise IndexError(f"index {bad} is out of bounds for axis {axis} of "
+                                 f"{x.describe()} with size {size}")
+            advanced.append(index.type.shape)
             adv_positions.append(len(shape))
             shape.append("adv")
             k += 1

@@ -120,6 +120,8 @@ def test_indexing_errors():
         x[5]
     with raises_naming(IndexError, "index -4", "axis 0"):
         x[-4]
+    with raises_naming(IndexError, "index 4", "axis 1", "'x'", "size 4"):
+        x[:, [0, 4, 1]]
     with raises_naming(TypeError, "indices must be integers", "f32[]"):
         x[1.5]
     with raises_naming(TypeError, "boolean mask"):
