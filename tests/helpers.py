@@ -1,6 +1,7 @@
-"""Helpers shared by the test suite.
+"""Helpers shared by the test suite: the one way every Op is tested.
 
-Every Op is tested the same way, and these helpers are that way:
+Test folders are packages (each has an ``__init__.py``), so import these as
+``from tests.helpers import check_op, check_grad``.
 
 - :func:`compile_and_run` compiles a graph and calls it once;
 - :func:`check_op` builds an expression on symbolic inputs shaped like some
