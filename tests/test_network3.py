@@ -3,6 +3,7 @@ import re
 
 import numpy as np
 import pytest
+from numpy.lib.stride_tricks import sliding_window_view
 
 import symconv
 from symconv import network3
@@ -122,7 +123,107 @@ def test_progress_report_line(capsys):
 
 
 # ---------------------------------------------------------------------------
+# chapter 6's example code, with only the import changed
+
+
+def _first(data, n):
+    """The first n examples of a network3 data pair, as a new pair of shared variables."""
+    return (symconv.shared(data[0].get_value()[:n]), symconv.shared(data[1].get_value()[:n]))
+
+
+@pytest.mark.slow
+def test_nielsens_chapter_6_examples_train_on_5000_images(capsys):
+    np.random.seed(0)
+    # --- Nielsen's code from here on, but for the import, one epoch and 5,000 images
+    import symconv.network3 as network3
+    from symconv.network3 import Network
+    from symconv.network3 import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
+    training_data, validation_data, test_data = network3.load_data_shared()
+    training_data = _first(training_data, 5000)
+    mini_batch_size = 10
+
+    net = Network([
+        FullyConnectedLayer(n_in=784, n_out=100),
+        SoftmaxLayer(n_in=100, n_out=10)], mini_batch_size)
+    shallow_start = [p.get_value() for p in net.params]
+    shallow = net.SGD(training_data, 1, mini_batch_size, 0.1, validation_data, test_data)
+
+    net = Network([
+        ConvPoolLayer(image_shape=(mini_batch_size, 1, 28, 28),
+                      filter_shape=(20, 1, 5, 5),
+                      poolsize=(2, 2)),
+        FullyConnectedLayer(n_in=20*12*12, n_out=100),
+        SoftmaxLayer(n_in=100, n_out=10)], mini_batch_size)
+    conv = net.SGD(training_data, 1, mini_batch_size, 0.1, validation_data, test_data)
+
+    from symconv.network3 import ReLU
+    net = Network([
+        ConvPoolLayer(image_shape=(mini_batch_size, 1, 28, 28),
+                      filter_shape=(20, 1, 5, 5),
+                      poolsize=(2, 2),
+                      activation_fn=ReLU),
+        ConvPoolLayer(image_shape=(mini_batch_size, 20, 12, 12),
+                      filter_shape=(40, 20, 5, 5),
+                      poolsize=(2, 2),
+                      activation_fn=ReLU),
+        FullyConnectedLayer(n_in=40*4*4, n_out=100, activation_fn=ReLU),
+        SoftmaxLayer(n_in=100, n_out=10)], mini_batch_size)
+    relu = net.SGD(training_data, 1, mini_batch_size, 0.03, validation_data, test_data, lmbda=0.1)
+    # --- end of Nielsen's code
+
+    out = capsys.readouterr().out
+    assert out.count("Finished training network.") == 3
+    for result in (shallow, conv, relu):
+        assert f"Corresponding test accuracy of {result.test_accuracy:.2%}" in out
+    # the shallow network learns exactly what network3's algorithm, written in NumPy, learns
+    params, _ = reference_sgd(shallow_start, _batches(training_data, 10), 0.1, 0.0, 500)
+    w1, b1, w2, b2 = params
+    x, y = test_data[0].get_value(), test_data[1].get_value()
+    reference = np.mean(np.argmax(_sigmoid(x @ w1 + b1) @ w2 + b2, axis=1) == y)
+    assert abs(shallow.test_accuracy - reference) <= 0.002
+    # 500 mini-batches at the chapter's learning rates: the sigmoid networks are still
+    # learning slowly (about 84% and 67%); the ReLU network of the chapter passes 90%
+    assert shallow.test_accuracy > 0.80
+    assert conv.test_accuracy > 0.55
+    assert relu.test_accuracy > 0.90
+
+
+# ---------------------------------------------------------------------------
 # layers
+
+
+def _conv_pool_reference(x, w, b, stride, pool, mode, activation):
+    """network3's ConvPoolLayer in NumPy: valid true convolution (flipped kernel),
+    pooling with the border ignored, then bias, then activation."""
+    kernel = w[:, :, ::-1, ::-1]
+    windows = sliding_window_view(x, kernel.shape[2:], axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
+    z = np.einsum("ncijkl,fckl->nfij", windows, kernel)
+    n, f, rows, cols = z.shape
+    r, c = rows // pool[0], cols // pool[1]
+    blocks = z[:, :, :r * pool[0], :c * pool[1]].reshape(n, f, r, pool[0], c, pool[1])
+    pooled = {"max": lambda v: v.max(axis=(3, 5)),
+              "l2": lambda v: np.sqrt((v ** 2).sum(axis=(3, 5))),
+              "average": lambda v: v.mean(axis=(3, 5))}[mode](blocks)
+    return activation(pooled + b[None, :, None, None])
+
+
+@pytest.mark.parametrize("mode,stride,pool", [("max", (1, 1), (2, 2)), ("l2", (1, 1), (2, 2)),
+                                              ("average", (2, 2), (2, 2)), ("max", (1, 2), (3, 2))])
+def test_conv_pool_layer_is_conv_then_pool_then_bias_then_activation(mode, stride, pool):
+    layer = ConvPoolLayer(filter_shape=(4, 3, 3, 2), image_shape=(2, 3, 13, 12), poolsize=pool,
+                          activation_fn=ReLU, pool_mode=mode, stride=stride,
+                          rng=np.random.RandomState(0))
+    x = symconv.tensor.matrix("x")
+    layer.set_inpt(x, x, 2)
+    data = np.random.RandomState(1).randn(2, 3 * 13 * 12).astype(np.float32)
+    got = symconv.function([x], layer.output)(data)
+    want = _conv_pool_reference(data.reshape(2, 3, 13, 12).astype(np.float64),
+                                layer.w.get_value().astype(np.float64),
+                                layer.b.get_value().astype(np.float64), stride, pool, mode,
+                                lambda z: np.maximum(z, 0))
+    assert got.dtype == np.float32 and got.shape == layer.output_shape()
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    assert layer.output_dropout is layer.output
 
 
 def test_layers_build_symbolic_graphs():

@@ -24,6 +24,8 @@ def _pyplot():
 def learning_curves(rows, path, title=None):
     """Validation (and test) accuracy and training cost against the epoch, as a PNG."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     if not rows:
         raise ValueError("learning_curves: the run has no finished epoch to plot")
     epochs = [r["epoch"] + 1 for r in rows]
@@ -42,6 +44,8 @@ def learning_curves(rows, path, title=None):
     cost_ax.set_xlabel("epoch")
     cost_ax.set_ylabel("training cost")
     cost_ax.grid(alpha=0.3)
+    for ax in (acc_ax, cost_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         fig.suptitle(title)
     fig.tight_layout()
