@@ -55,13 +55,35 @@ class MakeVector(Op):
 
 
 def _static_shape_from(shape_var, ndim):
-    """Static entries of a shape argument, where they are constants or MakeVector of constants."""
+    """Static entries of a shape argument: constants, and sizes read from the static
+    shape of another tensor (``shape(x)``, ``x.shape[k]``), so that ``reshape(g,
+    shape(x))`` in a gradient keeps what is known of ``x``'s shape."""
     if isinstance(shape_var, Constant):
         return [int(s) for s in shape_var.data]
     node = shape_var.owner
+    if node is not None and isinstance(node.op, Shape):
+        return list(node.inputs[0].type.shape)
     if node is not None and isinstance(node.op, MakeVector):
-        return [int(v.data) if isinstance(v, Constant) else None for v in node.inputs]
+        return [static_size(v) for v in node.inputs]
     return [None] * ndim
+
+
+def static_size(v):
+    """The value of an integer scalar known when the graph is built, or None:
+    a constant, or ``x.shape[k]`` where dimension ``k`` of ``x`` is static."""
+    from .indexing import Subtensor
+    if isinstance(v, Constant):
+        return int(v.data)
+    node = v.owner
+    if node is None or not isinstance(node.op, Subtensor) or node.op.spec != (("int",),):
+        return None
+    source, index = node.inputs
+    if source.owner is None or not isinstance(source.owner.op, Shape) or \
+            not isinstance(index, Constant):
+        return None
+    shape = source.owner.inputs[0].type.shape
+    k = int(index.data)
+    return shape[k] if -len(shape) <= k < len(shape) else None
 
 
 def resolve_reshape(in_shape, new_shape):

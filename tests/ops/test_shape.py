@@ -58,9 +58,15 @@ def test_reshape_to_symbolic_shapes():
 def test_reshape_static_shapes():
     x = T.dtensor3(shape=(2, 3, 4))
     assert x.reshape((6, -1)).type.shape == (6, 4)
-    assert x.reshape((x.shape[0], -1)).type.shape == (None, None)
+    assert x.reshape((x.shape[0], -1)).type.shape == (2, 12)
     assert T.dtensor3().reshape((5, -1)).type.shape == (5, None)
     assert T.dtensor3().reshape((5, 2)).type.shape == (5, 2)
+    # sizes read from another tensor's static shape are static too
+    images = T.ftensor4(shape=(10, 1, 28, 28))
+    assert images.reshape((images.shape[0], -1)).type.shape == (10, 784)
+    assert T.dvector().reshape(x.shape).type.shape == (2, 3, 4)
+    assert T.dvector().reshape((x.shape[-1], x.shape[0] * 3)).type.shape == (4, None)
+    assert sc.grad(images.reshape((10, -1)).sum(), images).type.shape == (10, 1, 28, 28)
 
 
 def test_reshape_errors():
