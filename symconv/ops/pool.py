@@ -129,16 +129,27 @@ def pool_forward(op, x):
     return out
 
 
-def _scatter(geo, parts, shape, dtype):
-    """Sum each window offset's part back into place; returns the input-sized result."""
-    disjoint = geo.disjoint
-    make = np.empty if disjoint and not geo.needs_extension and _covers(geo) else np.zeros
-    full = make(shape[:-2] + geo.ext, dtype=dtype)
-    for index, part in zip(geo.offsets(), parts):
-        if disjoint:
-            full[index] = part
-        else:
-            full[index] += part
+def empty_like_layout(like, shape, dtype, zeros=False):
+    """A new array of ``shape`` whose memory order of axes is that of ``like``.
+
+    Elementwise kernels run fastest when inputs and output share one memory
+    order; symconv's conv ops return (B, C, H, W) arrays stored channel-major
+    with the batch innermost, and the gradients keep that order.
+    """
+    order = sorted(range(like.ndim), key=lambda a: -abs(like.strides[a]))
+    make = np.zeros if zeros else np.empty
+    stored = make([shape[a] for a in order], dtype=dtype)
+    return stored.transpose(np.argsort(order))
+
+
+def _scatter(geo, like, dtype, write):
+    """An array shaped and laid out like ``like`` where ``write(index, view, disjoint)``
+    fills (disjoint windows) or adds to (overlapping windows) each window offset's slice."""
+    tiled = geo.disjoint and not geo.needs_extension and _covers(geo)
+    shape = like.shape[:-2] + geo.ext
+    full = empty_like_layout(like, shape, dtype, zeros=not tiled)
+    for index in geo.offsets():
+        write(index, full[index], geo.disjoint)
     return full[geo.interior] if geo.needs_extension else full
 
 
@@ -154,8 +165,13 @@ def max_pool_grad(op, x, y, gy):
     geo = _Geometry(op, *x.shape[-2:])
     xe = geo.extend(x, _fill_value(x.dtype, "max"))
     dtype = np.result_type(gy.dtype, x.dtype if x.dtype.kind == "f" else gy.dtype)
-    parts = (np.multiply(np.equal(xe[index], y), gy, dtype=dtype) for index in geo.offsets())
-    return _scatter(geo, parts, x.shape, dtype)
+
+    def write(index, view, disjoint):
+        if disjoint:
+            np.multiply(np.equal(xe[index], y), gy, out=view)
+        else:
+            view += np.multiply(np.equal(xe[index], y), gy, dtype=dtype)
+    return _scatter(geo, x, dtype, write)
 
 
 def max_pool_grad_grad(op, x, y, gx):
@@ -171,14 +187,20 @@ def max_pool_grad_grad(op, x, y, gx):
     return out
 
 
-def average_pool_grad(op, x_shape, gy):
+def average_pool_grad(op, x, gy):
     """Gradient of sum and average pooling: each window spreads its (divided)
-    output gradient over the input positions it covers."""
-    geo = _Geometry(op, *x_shape[-2:])
+    output gradient over the input positions it covers. Only ``x``'s shape and
+    memory order are read."""
+    geo = _Geometry(op, *x.shape[-2:])
     if op.mode != "sum":
         gy = gy / geo.counts(op.mode == "average_inc_pad").astype(gy.dtype)
-    shape = tuple(x_shape[:-2]) + tuple(x_shape[-2:])
-    return _scatter(geo, (gy for _ in geo.offsets()), shape, gy.dtype)
+
+    def write(index, view, disjoint):
+        if disjoint:
+            view[...] = gy
+        else:
+            view += gy
+    return _scatter(geo, x, gy.dtype, write)
 
 
 # --- ops -------------------------------------------------------------------------
@@ -378,7 +400,7 @@ class AveragePoolGrad(_PoolBase):
     def perform(self, node, inputs):
         x, gy = inputs
         self._runtime_shapes(x.shape, [("output gradient", gy.shape)])
-        return [average_pool_grad(self, x.shape, gy)]
+        return [average_pool_grad(self, x, gy)]
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
@@ -412,7 +434,7 @@ class L2PoolGrad(_PoolBase):
         self._runtime_shapes(x.shape, [("pooled output", y.shape), ("output gradient", gy.shape)])
         dtype = node.outputs[0].dtype
         ratio = np.divide(gy, y, out=np.zeros(y.shape, dtype=dtype), where=y != 0)
-        spread = average_pool_grad(self._same(Pool, "sum"), x.shape, ratio)
+        spread = average_pool_grad(self._same(Pool, "sum"), x, ratio)
         return [np.multiply(x, spread, dtype=dtype)]
 
     def infer_shape(self, node, input_shapes):
