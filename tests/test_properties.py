@@ -9,7 +9,8 @@ import symconv as sc
 import symconv.tensor as T
 from tests.helpers import check_graph
 
-SETTINGS = settings(max_examples=25, deadline=None,
+# derandomize: the same examples on every run, so a CI run never fails by chance
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
