@@ -16,12 +16,14 @@ FAST = ["--preset", "shallow", "--train-size", "100", "--epochs", "1"]
 
 
 @pytest.fixture(autouse=True)
-def small_split(monkeypatch):
-    """The commands read MNIST through load_split: give them 300 validation and test
-    images instead of 10,000 each, so that a command runs in a fraction of a second."""
+def small_split(monkeypatch, tmp_path):
+    """The commands read MNIST through load_split: give them 1,000 training and 300
+    validation and test images, so that a command runs in a fraction of a second,
+    and a cache folder of their own."""
     full = mnist_arrays()
-    small = (full[0], (full[1][0][:300], full[1][1][:300]), (full[2][0][:300], full[2][1][:300]))
+    small = tuple((x[:n], y[:n]) for (x, y), n in zip(full, (1000, 300, 300)))
     monkeypatch.setattr(loaders, "load_split", lambda source=None: small)
+    monkeypatch.setenv("SYMCONV_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def run(capsys, *argv):
@@ -75,6 +77,14 @@ def test_same_seed_same_run_and_resume_continues(capsys, tmp_path):
     assert "preset 'shallow'" in out and "seed 3" in out
     assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch ")] == ["2/2"]
     assert checkpoint.load(a).state["epoch"] == 2
+
+
+def test_expanded_training_data(capsys, tmp_path):
+    code, out, _ = run(capsys, "train", "--preset", "shallow", "--expand", "--epochs", "1",
+                       "--train-size", "2000")
+    assert code == 0
+    assert "data: 2,000 training images (expanded), 300 validation" in out
+    assert len(os.listdir(tmp_path / "cache")) == 1   # the expansion of the 1,000 images, cached
 
 
 def test_quiet_prints_nothing(capsys):
