@@ -7,12 +7,13 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.data import load_mnist
+from tests.helpers import mnist_arrays
 
 
 @pytest.fixture(scope="module")
 def mnist_slice():
-    train_x, train_y, _, _ = load_mnist()
+    # the bundled MNIST, read once per test session (shared() copies what it keeps)
+    (train_x, train_y), _, _ = mnist_arrays()
     return (train_x[:5000], train_y[:5000]), (train_x[5000:6000], train_y[5000:6000])
 
 
