@@ -32,14 +32,16 @@ def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=No
     givens : dict or list of (Variable, Variable) pairs, optional
         Substitutions made in the graph before compiling, e.g. a mini-batch
         slice of a shared data set in place of the input ``x``.
-    mode : {"FAST_RUN", "FAST_COMPILE"} or Mode, optional
+    mode : {"FAST_RUN", "FAST_COMPILE", "NanGuard"} or Mode, optional
+        ``FAST_RUN`` (the default) rewrites the graph and runs generated kernels;
+        ``FAST_COMPILE`` runs the graph as written on the reference executor.
     name : str, optional
     allow_input_downcast : bool
         Accept float64 data for float32 inputs (converting it).
     on_unused_input : {"raise", "warn", "ignore"}
         What to do with an input that no output depends on.
     profile : bool
-        Record per-node timings (see ``Function.profile``).
+        Record per-node timings (``print(f.profile)``).
 
     Returns
     -------
@@ -69,9 +71,9 @@ def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=No
 
     # 3. rewrite a private copy of the graph, then 4. lower it to a program
     mode = get_mode(mode)
-    fgraph = FunctionGraph(inputs, targets)
+    fgraph = FunctionGraph(inputs, targets, updated=[s for s, _ in updates])
     rewrite_log = mode.rewrite(fgraph)
-    program = mode.linker.make_program(fgraph)
+    program = mode.make_program(fgraph, profile=profile)
 
     # 5. wrap it
     from .runtime import Function

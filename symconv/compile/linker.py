@@ -4,18 +4,29 @@ It is the reference executor, which ``FAST_COMPILE`` uses: storage is a flat
 list indexed by variable, filled from the inputs and shared values, then by
 each node in topological order.
 """
+from time import perf_counter
+
 from ..graph.basic import Constant, SharedVariable
 
 
 class PlainLinker:
     """Turns a FunctionGraph into a :class:`Program` of perform calls."""
 
+    def __init__(self, profile=False):
+        self.profile = profile
+
     def make_program(self, fgraph):
-        return Program(fgraph)
+        program = Program(fgraph)
+        if self.profile:
+            from .plan import Profile
+            program.profile = Profile(fgraph.nodes)
+        return program
 
 
 class Program:
     """A linear schedule of node computations over a storage table."""
+
+    profile = None
 
     def __init__(self, fgraph):
         self.fgraph = fgraph
@@ -42,14 +53,20 @@ class Program:
             storage[i] = container[0]
         for i, data in self.constants:
             storage[i] = data
-        for node, perform, ins, outs in self.steps:
+        profile = self.profile
+        for k, (node, perform, ins, outs) in enumerate(self.steps):
             args = [storage[i] for i in ins]
+            start = perf_counter() if profile is not None else 0.0
             try:
                 results = perform(node, args)
             except Exception as exc:
                 raise_with_node(exc, node, args)
+            if profile is not None:
+                profile.times[k] += perf_counter() - start
             for i, r in zip(outs, results):
                 storage[i] = r
+        if profile is not None:
+            profile.calls += 1
         return [storage[i] for i in self.output_slots]
 
 

@@ -1,10 +1,11 @@
 """Compilation modes: which rewrites run and which runtime executes the result.
 
-``FAST_COMPILE`` runs the graph as written (the plain reference), ``FAST_RUN``
-applies every registered rewrite. A :class:`Mode` can include or exclude
-rewrites or whole phases by name.
+``FAST_COMPILE`` merges equal subexpressions and runs the graph on the plain
+reference executor. ``FAST_RUN`` (the default) applies every registered
+rewrite and lowers the graph to a schedule of kernels over preallocated
+buffers. A :class:`Mode` can include or exclude rewrites, tags or whole phases
+by name, profile every call, or guard against NaN and Inf.
 """
-from .linker import PlainLinker
 
 
 class Mode:
@@ -14,26 +15,77 @@ class Mode:
     ----------
     name : str
     include, exclude : iterable of str
-        Names of rewrites or phases to add to, or remove from, the mode's set.
-    linker : object with ``make_program(fgraph)``, optional
+        Names of rewrites, tags or phases to add to, or remove from, the mode's set
+        (``symconv.compile.rewriting.REGISTRY.names()`` lists them).
+    linker : {"schedule", "plain"} or object with ``make_program(fgraph, mode)``
+        ``"schedule"`` lowers to generated kernels over buffers; ``"plain"`` runs
+        each node's ``perform`` (the reference).
+    rewrites : "all" or tuple of str
+        The phases to run before ``include``/``exclude`` apply.
+    nan_guard : bool
+        Check every computed value and stop at the first NaN or Inf, naming the
+        node and the line of user code that built it.
+    profile : bool
+        Time every node of every call (as ``function(..., profile=True)``).
+
+    Examples
+    --------
+    >>> import symconv as sc
+    >>> mode = sc.Mode(exclude=["fusion"])          # everything but elementwise fusion
+    >>> guarded = sc.Mode(nan_guard=True)
     """
 
-    def __init__(self, name="FAST_RUN", include=(), exclude=(), linker=None, rewrites="all"):
+    def __init__(self, name="FAST_RUN", include=(), exclude=(), linker="schedule",
+                 rewrites="all", nan_guard=False, profile=False):
+        from .rewriting import PHASES, enabled_rewrites
         self.name = name
         self.include = frozenset(include)
         self.exclude = frozenset(exclude)
         self.rewrites = rewrites
-        self.linker = linker or PlainLinker()
+        self.linker = linker
+        self.nan_guard = bool(nan_guard)
+        self.profile = bool(profile)
+        phases = PHASES if rewrites == "all" else tuple(rewrites)
+        self.phases = phases
+        # checked now, so that a misspelt name is an error where the mode is built
+        self._enabled = enabled_rewrites(phases, self.include, self.exclude)
+
+    def _replace(self, **changes):
+        kwargs = dict(name=self.name, include=self.include, exclude=self.exclude,
+                      linker=self.linker, rewrites=self.rewrites, nan_guard=self.nan_guard,
+                      profile=self.profile)
+        kwargs.update(changes)
+        return Mode(**kwargs)
 
     def including(self, *names):
-        return Mode(self.name, self.include | set(names), self.exclude, self.linker, self.rewrites)
+        """This mode with more rewrites, tags or phases switched on."""
+        return self._replace(include=self.include | set(names), exclude=self.exclude - set(names))
 
     def excluding(self, *names):
-        return Mode(self.name, self.include, self.exclude | set(names), self.linker, self.rewrites)
+        """This mode with rewrites, tags or phases switched off."""
+        return self._replace(exclude=self.exclude | set(names))
+
+    @property
+    def enabled_rewrites(self):
+        """The rewrites this mode runs, in order."""
+        return list(self._enabled)
 
     def rewrite(self, fgraph):
         """Apply this mode's rewrites to ``fgraph`` in place; returns the log of what fired."""
-        return []
+        from .rewriting import run_phases
+        return run_phases(fgraph, self._enabled)
+
+    def make_program(self, fgraph, profile=False):
+        """Lower the rewritten graph to something with ``run(args)``."""
+        linker = self.linker
+        if linker == "plain":
+            from .linker import PlainLinker
+            return PlainLinker(profile=profile or self.profile).make_program(fgraph)
+        if linker == "schedule":
+            from .lowering import ScheduleLinker
+            return ScheduleLinker(nan_guard=self.nan_guard,
+                                  profile=profile or self.profile).make_program(fgraph)
+        return linker.make_program(fgraph)
 
     def __repr__(self):
         extra = ""
@@ -41,19 +93,26 @@ class Mode:
             extra += f", include={sorted(self.include)}"
         if self.exclude:
             extra += f", exclude={sorted(self.exclude)}"
+        if self.nan_guard:
+            extra += ", nan_guard=True"
         return f"Mode({self.name!r}{extra})"
 
 
 FAST_RUN = Mode("FAST_RUN")
-FAST_COMPILE = Mode("FAST_COMPILE", rewrites="none")
+FAST_COMPILE = Mode("FAST_COMPILE", rewrites=("merge",), linker="plain")
 _MODES = {"FAST_RUN": FAST_RUN, "FAST_COMPILE": FAST_COMPILE}
 
 
 def get_mode(mode):
+    """The :class:`Mode` for ``mode``: None (``FAST_RUN``), a name or a Mode."""
     if mode is None:
         return FAST_RUN
     if isinstance(mode, Mode):
         return mode
     if isinstance(mode, str) and mode in _MODES:
         return _MODES[mode]
-    raise ValueError(f"unknown mode {mode!r}: use 'FAST_RUN', 'FAST_COMPILE' or a symconv.Mode")
+    if mode == "NanGuard":
+        return Mode("NanGuard", nan_guard=True)
+    raise ValueError(f"unknown mode {mode!r}: use 'FAST_RUN', 'FAST_COMPILE', 'NanGuard' "
+                     "or a symconv.Mode")
+

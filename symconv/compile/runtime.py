@@ -1,6 +1,8 @@
 """The callable that ``symconv.function`` returns."""
 import numpy as np
 
+from .rewriting import RewriteLog
+
 
 class Function:
     """A compiled function: call it with one value per input.
@@ -9,8 +11,11 @@ class Function:
     ----------
     fgraph : FunctionGraph
         The graph after rewriting (what ``debugprint(f)`` shows).
-    rewrites : list
-        The rewrites that fired while compiling.
+    rewrites : RewriteLog
+        The rewrites that fired while compiling: a list of records that prints as
+        a table (``print(f.rewrites)``); ``f.rewrites.counts()`` by name.
+    profile : Profile or None
+        With ``profile=True``: per-node and per-op times (``print(f.profile)``).
     """
 
     def __init__(self, program, fgraph, inputs, n_outputs, updated, single, name=None,
@@ -23,7 +28,11 @@ class Function:
         self.single = single
         self.name = name
         self.mode = mode
-        self.rewrites = list(rewrite_log)
+        self.rewrites = rewrite_log if isinstance(rewrite_log, RewriteLog) else \
+            RewriteLog(rewrite_log)
+        self.profile = getattr(program, "profile", None)
+        # a scheduled program decides when it built the plan which results to copy
+        self._program_owns_results = getattr(program, "owns_results", False)
         self.allow_input_downcast = allow_input_downcast
         self._shared = list(fgraph.shared_inputs) + [s for s in updated
                                                      if s not in fgraph.shared_inputs]
@@ -45,12 +54,13 @@ class Function:
                 values.append(type_.filter(arg, name=f"{self._label()}: input {label}",
                                            allow_downcast=self.allow_input_downcast))
         results = self.program.run(values)
-        # Results that are (views of) caller arrays, shared storage or constants are
-        # copied, so that writing into a result never changes an input, a shared
-        # variable or another result.
-        held = {id(v) for v in values}
-        held.update(id(s.container[0]) for s in self._shared)
-        results = [_owned(r, held) for r in results]
+        if not self._program_owns_results:
+            # Results that are (views of) caller arrays, shared storage or constants are
+            # copied, so that writing into a result never changes an input, a shared
+            # variable or another result.
+            held = {id(v) for v in values}
+            held.update(id(s.container[0]) for s in self._shared)
+            results = [_owned(r, held) for r in results]
         n = self.n_outputs
         # all update values were computed before any is written: updates are simultaneous
         for shared, value in zip(self.updated, results[n:]):
@@ -59,6 +69,19 @@ class Function:
         if self.single:
             return outputs[0]
         return outputs
+
+    def kernel_source(self):
+        """The generated code this function runs: the schedule of the current plan
+        and the source of each fused kernel (plans are built at the first call for
+        a set of shapes; before that, there is nothing to show)."""
+        sources = getattr(self.program, "kernel_sources", lambda: None)()
+        if sources is None:
+            if hasattr(self.program, "kernel_sources"):
+                return "# no plan yet: the kernels are generated at the first call"
+            return "# this function runs on the plain executor: no generated code"
+        plan, kernels = sources
+        return "\n".join(["# schedule", plan] + ["# kernel", *kernels]) if kernels else \
+            "\n".join(["# schedule", plan])
 
     def _label(self):
         return f"function {self.name!r}" if self.name else "function"

@@ -1,0 +1,257 @@
+"""Kernel sources: the generated Python function that runs a :class:`FusedElemwise`.
+
+A fused program is compiled, for the shapes of one plan, into a function of
+plain NumPy calls that write into buffers (``out=``)::
+
+    def fused_3(i0, i1, o0):
+        _multiply(i0, 0.5, out=o0)
+        _tanh(o0, out=o0)
+        ...
+
+Registers are the output buffers, scratch buffers of the plan (temps) and
+input buffers donated by the plan (their last reader is this kernel). A value
+goes to a register of its shape and dtype that holds nothing live any more;
+ufunc calls may write over one of their own operands, which NumPy handles.
+"""
+import numpy as np
+
+from ..ops.elemwise import SCALAR_OPS
+from ..ops.fused import dimshuffle_array, instruction_shape
+
+
+class NanGuardError(FloatingPointError):
+    """A value computed by a compiled function contains NaN or Inf."""
+
+
+def nan_message(what, value, trace):
+    bad = "NaN" if np.isnan(value).any() else "Inf"
+    text = f"NaN guard: {what} produced {bad} (shape {np.shape(value)}, " \
+           f"{int(np.size(value) - np.isfinite(value).sum())} non-finite of {np.size(value)})"
+    if trace is not None:
+        filename, line, func = trace
+        text += f"; it was built at {filename}:{line} in {func}"
+    return text
+
+
+class FusedKernel:
+    """Generated source of one fused kernel for concrete shapes, and its function.
+
+    Parameters
+    ----------
+    name : str
+        The function's name in the generated module.
+    op : FusedElemwise
+    in_shapes, out_shapes : lists of tuples
+    donated : dict input index -> True
+        Inputs whose storage the kernel may overwrite once it has read them.
+    out_of_input : dict output index -> input index
+        Outputs that must be computed into an input's storage (in-place updates).
+    nan_guard : bool
+    """
+
+    def __init__(self, name, op, in_shapes, in_dtypes, donated=(), out_of_input=None,
+                 nan_guard=False):
+        self.name = name
+        self.op = op
+        self.in_dtypes = list(in_dtypes)
+        self.globals = {"_nan_error": _nan_error}
+        self.temps = []          # (shape, dtype) of each scratch buffer the plan must pass
+        program = op.program
+        n = len(program)
+        shapes, dtypes = [], []
+        for instr in program:
+            args = [in_shapes[-1 - r] if r < 0 else shapes[r] for r in instr.refs]
+            shapes.append(instruction_shape(instr, args))
+            dtypes.append(instr.type.dtype)
+        self.shapes = shapes
+        out_index = {k: j for j, k in enumerate(op.outputs)}
+        out_of_input = dict(out_of_input or {})
+
+        # last reader of every input and value (views keep their base alive)
+        last = {}
+        base = {}                # value -> the value or input a view reads from
+        for k, instr in enumerate(program):
+            for r in instr.refs:
+                last[_root(base, r)] = k
+            if instr.kind == "dimshuffle":
+                base[k] = _root(base, instr.refs[0])
+        for k in op.outputs:
+            last[k] = n  # outputs live to the end
+
+        # registers: name -> (shape, dtype, busy_until); an output register becomes
+        # a fixed home once its value is written
+        registers = {}
+        for j, k in enumerate(op.outputs):
+            registers[f"o{j}"] = [shapes[k], dtypes[k], -1]
+        for j, i in out_of_input.items():
+            # the output shares the input's memory: nothing may be written there
+            # before the input's last read
+            registers[f"o{j}"][2] = last.get(-1 - i, -1)
+        for i in donated:
+            if i in out_of_input.values():
+                continue
+            registers[f"i{i}"] = [tuple(in_shapes[i]), in_dtypes[i], last.get(-1 - i, -1)]
+        location = {}            # value -> expression naming it
+        lines = []
+        for k, instr in enumerate(program):
+            args = [f"i{-1 - r}" if r < 0 else location[r] for r in instr.refs]
+            if instr.kind == "dimshuffle":
+                location[k] = f"v{k}"
+                lines.append(f"v{k} = {_view_expr(args[0], instr.arg, _shape_of(instr.refs[0], in_shapes, shapes))}")
+                continue
+            if k in out_index:
+                dest = f"o{out_index[k]}"
+                registers[dest][2] = n  # holds the output from now on
+            else:
+                dest = self._pick(registers, shapes[k], dtypes[k], k, last.get(k, k),
+                                  alias_ok=_alias_ok(instr), reads=args)
+            location[k] = dest
+            lines.extend(self._emit(instr, args, dest, shapes, k, in_shapes))
+            if nan_guard and instr.type.is_float:
+                self.globals[f"_trace{k}"] = (instr.origin, instr.trace)
+                lines.append(f"if not _isfinite({dest}).all(): _nan_error({dest}, *_trace{k})")
+        self.globals.setdefault("_isfinite", np.isfinite)
+        params = [f"i{j}" for j in range(len(in_shapes))] + \
+                 [f"o{j}" for j in range(len(op.outputs))] + \
+                 [f"t{j}" for j in range(len(self.temps))]
+        body = "\n".join("    " + line for line in lines) or "    pass"
+        self.source = f"def {name}({', '.join(params)}):\n{body}\n"
+        namespace = dict(self.globals)
+        exec(compile(self.source, f"<kernel {name}>", "exec"), namespace)
+        self.fn = namespace[name]
+
+    def _pick(self, registers, shape, dtype, k, last_use, alias_ok, reads):
+        """A register for a value computed at step ``k`` and read until ``last_use``."""
+        for name, reg in registers.items():
+            free_after = reg[2]
+            if reg[0] != shape or reg[1] != dtype:
+                continue
+            if free_after < k or (free_after == k and alias_ok):
+                if name.startswith("o"):
+                    # an output register may hold a temporary only until its own value
+                    if not self._output_free_until(name, last_use):
+                        continue
+                reg[2] = last_use
+                return name
+        name = f"t{len(self.temps)}"
+        self.temps.append((shape, dtype))
+        registers[name] = [shape, dtype, last_use]
+        return name
+
+    def _output_free_until(self, name, last_use):
+        k = self.op.outputs[int(name[1:])]
+        return last_use < k or (last_use == k and _alias_ok(self.op.program[k]))
+
+    def _emit(self, instr, args, dest, shapes, k, in_shapes):
+        g = self.globals
+        if instr.kind == "scalar":
+            dtypes = [self.in_dtypes[-1 - r] if r < 0 else self.op.program[r].type.dtype
+                      for r in instr.refs]
+            return _emit_scalar(g, instr, args, dest, dtypes)
+        if instr.kind == "cast":
+            g["_copyto"] = np.copyto
+            return [f"_copyto({dest}, {args[0]}, casting='unsafe')"]
+        if instr.kind == "reduce":
+            reducer, axes, keepdims = instr.arg
+            src_shape = _shape_of(instr.refs[0], in_shapes, shapes)
+            ufunc = {"sum": np.add, "mean": np.add, "max": np.maximum, "min": np.minimum,
+                     "prod": np.multiply}[reducer]
+            g[f"_{ufunc.__name__}_reduce"] = ufunc.reduce
+            lines = [f"_{ufunc.__name__}_reduce({args[0]}, axis={axes!r}, "
+                     f"keepdims={keepdims}, out={dest})"]
+            if reducer == "mean":
+                count = int(np.prod([src_shape[a] for a in axes], dtype=np.int64))
+                g["_true_divide"] = np.true_divide
+                g[f"_count{k}"] = np.intp(count)
+                lines.append(f"_true_divide({dest}, _count{k}, out={dest}, casting='unsafe')")
+            return lines
+        if instr.kind == "sum_to":
+            src_shape = _shape_of(instr.refs[0], in_shapes, shapes)
+            target = shapes[k]
+            lead = len(src_shape) - len(target)
+            axes = tuple(range(lead)) + tuple(
+                lead + i for i, s in enumerate(target) if s == 1 and src_shape[lead + i] != 1)
+            g["_copyto"] = np.copyto
+            if not axes:
+                return [f"_copyto({dest}, {args[0]})"]
+            g["_add_reduce"] = np.add.reduce
+            kept = tuple(1 if a in axes else s for a, s in enumerate(src_shape))
+            out = dest if kept == tuple(target) else f"{dest}.reshape({kept!r})"
+            return [f"_add_reduce({args[0]}, axis={axes!r}, keepdims=True, out={out})"]
+        raise ValueError(f"cannot generate code for instruction kind {instr.kind!r}")
+
+
+def inplace_ok(op, out, inp):
+    """True if output ``out`` of a fused ``op`` can be computed into input ``inp``'s
+    storage: nothing reads the input after the instruction that writes the output."""
+    k = op.outputs[out]
+    last = -1
+    base = {}
+    for step, instr in enumerate(op.program):
+        if any(_root(base, r) == -1 - inp for r in instr.refs):
+            last = step
+        if instr.kind == "dimshuffle":
+            base[step] = _root(base, instr.refs[0])
+    return last < k or (last == k and _alias_ok(op.program[k]))
+
+
+def _root(base, ref):
+    while ref >= 0 and ref in base:
+        ref = base[ref]
+    return ref
+
+
+def _shape_of(ref, in_shapes, shapes):
+    return tuple(in_shapes[-1 - ref]) if ref < 0 else shapes[ref]
+
+
+def _alias_ok(instr):
+    """May the destination be one of the operands? True for a single ufunc call, and for
+    a kernel whose result is computed before being copied."""
+    if instr.kind != "scalar":
+        return instr.kind == "cast"
+    return instr.arg != "switch"
+
+
+def _view_expr(arg, pattern, shape):
+    """Source for a dimshuffle of an array of ``shape``: reshape, transpose, new axes."""
+    kept = [p for p in pattern if p != "x"]
+    dropped = [i for i in range(len(shape)) if i not in kept]
+    expr = arg
+    if dropped:
+        expr = f"{expr}.reshape({tuple(s for i, s in enumerate(shape) if i not in dropped)!r})"
+        kept = [p - sum(1 for d in dropped if d < p) for p in kept]
+    if kept != sorted(kept):
+        expr = f"{expr}.transpose({tuple(kept)!r})"
+    if "x" in pattern:
+        index = ", ".join("None" if p == "x" else ":" for p in pattern)
+        expr = f"{expr}[{index}]"
+    return expr
+
+
+def _emit_scalar(g, instr, args, dest, arg_dtypes):
+    """A ufunc call writing into ``dest``; ``switch`` as two masked copies; any other
+    kernel is called as written and its result copied (it stays the reference)."""
+    name = instr.arg
+    scalar = SCALAR_OPS[name]
+    if isinstance(scalar.kernel, np.ufunc):
+        ufunc = scalar.kernel
+        g[f"_{ufunc.__name__}"] = ufunc
+        return [f"_{ufunc.__name__}({', '.join(args)}, out={dest})"]
+    if name == "switch":
+        g["_copyto"] = np.copyto
+        cond = args[0]
+        if arg_dtypes[0] != "bool":
+            g["_not_equal"] = np.not_equal
+            cond = f"_not_equal({cond}, 0)"
+        return [f"_copyto({dest}, {args[2]})", f"_copyto({dest}, {args[1]}, where={cond})"]
+    g[f"_kernel_{name}"] = scalar.kernel
+    g["_copyto"] = np.copyto
+    return [f"_copyto({dest}, _kernel_{name}({', '.join(args)}))"]
+
+
+def _nan_error(value, origin, trace):
+    raise NanGuardError(nan_message(f"'{origin}' (inside a fused kernel)", value, trace))
+
+
+__all__ = ["FusedKernel", "NanGuardError", "inplace_ok", "nan_message", "dimshuffle_array"]

@@ -1,0 +1,268 @@
+"""Lowering: the rewritten graph becomes a linear schedule of kernel calls.
+
+The schedule is fixed at compile time (a topological order that runs the
+in-place updates of shared variables as late as possible). What depends on
+shapes is decided by a *plan*, built the first time the function meets a set
+of shapes (see :mod:`symconv.compile.plan`): which buffer holds each
+intermediate, which buffers are reused once their last reader ran, which
+kernels write in place, and the generated Python function that runs the
+whole schedule with no interpreter loop.
+
+Each op is lowered by a rule: a :class:`Lowering` that says how its outputs
+are stored (written into buffers, views of inputs, or fresh arrays) and emits
+the source lines that compute them. Ops without a rule run their ``perform``.
+"""
+import numpy as np
+
+from ..graph.basic import SharedVariable
+from ..ops.blas import Dot
+from ..ops.fused import FusedElemwise, ScaledDot
+from ..ops.indexing import Subtensor
+from ..ops.shape import DimShuffle, Flatten, Reshape, Shape
+from .kernels import FusedKernel, inplace_ok
+
+BUFFER, VIEW, FRESH = "buffer", "view", "fresh"
+
+
+class Lowering:
+    """How one kind of node runs in a plan. Subclasses override both methods."""
+
+    def storage(self, node, values):
+        """Per output: ``(BUFFER,)``, ``(VIEW, input indices)`` or ``(FRESH,)``.
+
+        ``values`` maps each of the node's variables to the value recorded for it.
+        """
+        return [_recorded_storage(node, values, out) for out in node.outputs]
+
+    def emit(self, em):
+        """Append the source lines computing the node's outputs to ``em``."""
+        perform = em.glob(em.node.op.perform, "perform")
+        node = em.glob(em.node, "node")
+        args = ", ".join(em.name(v) for v in em.node.inputs)
+        outs = [em.new_name(o) for o in em.node.outputs]
+        em.line(f"{', '.join(outs)}, = {perform}({node}, [{args}])")
+
+
+def _recorded_storage(node, values, out):
+    """A perform's output aliases the inputs whose recorded memory it overlaps."""
+    value = values[out]
+    if not isinstance(value, np.ndarray):
+        return (FRESH,)
+    shared = [i for i, v in enumerate(node.inputs)
+              if isinstance(values[v], np.ndarray) and np.may_share_memory(value, values[v])]
+    return (VIEW, shared) if shared else (FRESH,)
+
+
+class FusedLowering(Lowering):
+    """A fused elementwise group: one generated kernel writing into buffers."""
+
+    def storage(self, node, values):
+        return [(BUFFER,) for _ in node.outputs]
+
+    def emit(self, em):
+        node = em.node
+        op = node.op
+        in_shapes = [np.shape(em.value(v)) for v in node.inputs]
+        in_dtypes = [em.value(v).dtype.name if isinstance(em.value(v), np.ndarray)
+                     else np.asarray(em.value(v)).dtype.name for v in node.inputs]
+        donated, out_of_input, outs = {}, {}, []
+        destroy = dict(op.destroy)
+        for j, out in enumerate(node.outputs):
+            target = None
+            if j in destroy:
+                target = em.inplace_shared(node.inputs[destroy[j]], out)
+                if target is not None and inplace_ok(op, j, destroy[j]):
+                    out_of_input[j] = destroy[j]
+                else:
+                    target = None
+            if target is None and not em.is_output(out):
+                # reuse the buffer of an input read for the last time here
+                for i, v in enumerate(node.inputs):
+                    if i in out_of_input.values() or not em.dying_buffer(v, out):
+                        continue
+                    if inplace_ok(op, j, i):
+                        target = em.take_buffer(v, out)
+                        out_of_input[j] = i
+                        break
+            outs.append(target if target is not None else em.out(out))
+        for i, v in enumerate(node.inputs):
+            if i not in out_of_input.values() and em.dying_buffer(v, None):
+                donated[i] = True
+        kernel = FusedKernel(em.fresh_name("fused"), op, in_shapes, in_dtypes, donated,
+                             out_of_input, nan_guard=em.nan_guard)
+        em.kernel_source(kernel.source)
+        temps = [em.temp(shape, dtype) for shape, dtype in kernel.temps]
+        fn = em.glob(kernel.fn, "kernel")
+        args = [em.name(v) for v in node.inputs] + outs + temps
+        em.line(f"{fn}({', '.join(args)})")
+        for out, name in zip(node.outputs, outs):
+            em.bind(out, name)
+
+
+class DotLowering(Lowering):
+    """Matrix products with ``np.matmul`` into a buffer."""
+
+    def storage(self, node, values):
+        if self._buffered(node, values):
+            return [(BUFFER,)]
+        return super().storage(node, values)
+
+    @staticmethod
+    def _buffered(node, values):
+        x, y = node.inputs
+        out = node.outputs[0]
+        return x.ndim == 2 and y.ndim == 2 and out.type.is_float and \
+            values[x].dtype == values[y].dtype == np.dtype(out.dtype)
+
+    def emit(self, em):
+        node = em.node
+        if not self._buffered(node, em.values):
+            return super().emit(em)
+        x, y = node.inputs
+        out = em.out(node.outputs[0])
+        matmul = em.glob(np.matmul, "matmul")
+        alpha = getattr(node.op, "alpha", None)
+        if alpha is None or alpha == 1:
+            em.line(f"{matmul}({em.name(x)}, {em.name(y)}, out={out})")
+        else:
+            # scale whichever of the operands and the product is smallest
+            scale = em.glob(np.multiply, "multiply")
+            a = em.glob(np.asarray(alpha, dtype=node.outputs[0].dtype), "alpha")
+            sizes = {"x": em.value(x).size, "y": em.value(y).size,
+                     "out": em.value(node.outputs[0]).size}
+            smallest = min(sizes, key=sizes.get)
+            if smallest == "out":
+                em.line(f"{matmul}({em.name(x)}, {em.name(y)}, out={out})")
+                em.line(f"{scale}({out}, {a}, out={out})")
+            else:
+                v = x if smallest == "x" else y
+                t = em.temp(np.shape(em.value(v)), node.outputs[0].dtype)
+                em.line(f"{scale}({em.name(v)}, {a}, out={t})")
+                args = (t, em.name(y)) if smallest == "x" else (em.name(x), t)
+                em.line(f"{matmul}({args[0]}, {args[1]}, out={out})")
+        em.bind(node.outputs[0], out)
+
+
+class DimShuffleLowering(Lowering):
+    """A dimshuffle is a view: reshape to drop axes, transpose, index to add axes."""
+
+    def storage(self, node, values):
+        return [(VIEW, [0])]
+
+    def emit(self, em):
+        from .kernels import _view_expr
+        x = em.node.inputs[0]
+        expr = _view_expr(em.name(x), em.node.op.pattern, np.shape(em.value(x)))
+        em.assign(em.node.outputs[0], expr)
+
+
+class SubtensorLowering(Lowering):
+    """``x[index]`` written out as a NumPy index expression."""
+
+    def storage(self, node, values):
+        return [(VIEW, [0])]
+
+    def emit(self, em):
+        node = em.node
+        x, *index = [em.name(v) for v in node.inputs]
+        parts, k = [], 0
+        for entry in node.op.spec:
+            if entry[0] == "slice":
+                bounds = []
+                for present in entry[1:]:
+                    bounds.append(index[k] if present else "")
+                    k += present
+                parts.append(":".join(bounds[:2]) + (f":{bounds[2]}" if entry[3] else ""))
+            else:
+                parts.append(index[k])
+                k += 1
+        em.assign(node.outputs[0], f"{x}[{', '.join(parts)},]")
+
+
+class ShapeLowering(Lowering):
+    def storage(self, node, values):
+        return [(FRESH,)]
+
+    def emit(self, em):
+        array = em.glob(np.array, "array")
+        em.assign(em.node.outputs[0], f"{array}({em.name(em.node.inputs[0])}.shape, 'int64')")
+
+
+class ReshapeLowering(Lowering):
+    def storage(self, node, values):
+        return [(VIEW, [0])]
+
+    def emit(self, em):
+        x = em.node.inputs[0]
+        shape = tuple(np.shape(em.value(em.node.outputs[0])))
+        # the plan is for these shapes: a reshape to a changed shape fails its check
+        em.assign(em.node.outputs[0], f"{em.name(x)}.reshape({shape!r})")
+
+
+_RULES = [
+    (FusedElemwise, FusedLowering()),
+    (ScaledDot, DotLowering()),
+    (Dot, DotLowering()),
+    (DimShuffle, DimShuffleLowering()),
+    (Subtensor, SubtensorLowering()),
+    (Shape, ShapeLowering()),
+    (Reshape, ReshapeLowering()),
+    (Flatten, ReshapeLowering()),
+]
+_GENERIC = Lowering()
+
+
+def lowering_for(op):
+    """The :class:`Lowering` rule for ``op`` (the generic ``perform`` call if none)."""
+    rule = getattr(op, "lowering", None)
+    if rule is not None:
+        return rule
+    for cls, rule in _RULES:
+        if isinstance(op, cls):
+            return rule
+    return _GENERIC
+
+
+def schedule_order(fgraph):
+    """A topological order of the nodes in which kernels that overwrite a shared
+    variable run as late as their dependencies allow (so that every other reader of
+    the variable runs before them)."""
+    nodes = fgraph.nodes
+    position = {n: k for k, n in enumerate(nodes)}
+    destroyers = {n for n in nodes if isinstance(n.op, FusedElemwise) and any(
+        isinstance(n.inputs[i], SharedVariable) for _, i in n.op.destroy)}
+    if not destroyers:
+        return list(nodes)
+    waiting = {n: sum(1 for v in {v for v in n.inputs} if v.owner in position) for n in nodes}
+    users = {}
+    for n in nodes:
+        for v in {v for v in n.inputs}:
+            if v.owner in position:
+                users.setdefault(v.owner, []).append(n)
+    import heapq
+    ready = [(position[n] + (len(nodes) if n in destroyers else 0), position[n], n)
+             for n in nodes if waiting[n] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, _, n = heapq.heappop(ready)
+        order.append(n)
+        for u in users.get(n, ()):
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                key = position[u] + (len(nodes) if u in destroyers else 0)
+                heapq.heappush(ready, (key, position[u], u))
+    return order
+
+
+class ScheduleLinker:
+    """Lowers a FunctionGraph to a :class:`~symconv.compile.plan.ScheduleProgram`."""
+
+    def __init__(self, nan_guard=False, profile=False):
+        self.nan_guard = nan_guard
+        self.profile = profile
+
+    def make_program(self, fgraph):
+        from .plan import ScheduleProgram
+        return ScheduleProgram(fgraph, schedule_order(fgraph), nan_guard=self.nan_guard,
+                               profile=self.profile)

@@ -1,0 +1,566 @@
+"""Plans: the schedule specialized to one set of shapes, as one generated function.
+
+The first call with new shapes runs the schedule node by node (each node's
+``perform``, as the reference executor does), recording every value. From
+those values a plan is built:
+
+1. storage: each output is written into a buffer, is a view of inputs, or is
+   a fresh array;
+2. liveness: a buffer returns to the pool once the last reader of every
+   variable that may alias it has run; later nodes reuse it (buffers are
+   allocated once per shape and kept across calls); a kernel reading a buffer
+   for the last time may write its output there (in place); a shared
+   variable's update is written into its own storage when nothing reads it
+   afterwards;
+3. code: one Python function with a line or two per node, over local
+   variables (the storage table), that checks the shapes it was built for and
+   returns the outputs (copies where they alias buffers the next call reuses).
+
+Later calls run the plan's function directly. When a shape differs (a new
+mini-batch size, a ``set_value`` of another shape), the call is recorded
+again and a plan for the new shapes is built or reused.
+"""
+import copy
+import time
+
+import numpy as np
+
+from ..graph.basic import Constant, SharedVariable
+from .kernels import NanGuardError, nan_message
+from .linker import raise_with_node
+from .lowering import BUFFER, VIEW, FusedLowering, lowering_for
+
+MAX_PLANS = 8
+"""Plans kept per function (one per distinct set of shapes)."""
+
+
+class ShapeChanged(Exception):
+    """Raised inside a plan when a value's shape is not the one the plan was built for."""
+
+
+class ScheduleProgram:
+    """A compiled schedule: ``run(args)`` computes every fgraph output.
+
+    Attributes
+    ----------
+    plan : Plan or None
+        The plan the last call used (its ``source`` is the generated code).
+    profile : Profile or None
+    """
+
+    owns_results = True  # results never alias inputs, shared storage, constants or buffers
+
+    def __init__(self, fgraph, order, nan_guard=False, profile=False):
+        self.fgraph = fgraph
+        self.order = order
+        self.nan_guard = nan_guard
+        self.rules = [lowering_for(node.op) for node in order]
+        self.plans = {}
+        self.plan = None
+        self.profile = Profile(order) if profile else None
+        self.input_vars = list(fgraph.inputs)
+        seen = set(self.input_vars)
+        self.shared_vars, self.constant_vars = [], []
+        for node in order:
+            for v in node.inputs:
+                if v in seen or v.owner is not None:
+                    continue
+                seen.add(v)
+                if isinstance(v, SharedVariable):
+                    self.shared_vars.append(v)
+                elif isinstance(v, Constant):
+                    self.constant_vars.append(v)
+        for v in fgraph.outputs:
+            if v.owner is None and v not in seen:
+                seen.add(v)
+                (self.shared_vars if isinstance(v, SharedVariable) else
+                 self.constant_vars if isinstance(v, Constant) else []).append(v)
+
+    def run(self, args):
+        plan = self.plan
+        if plan is not None:
+            try:
+                return plan.fn(*args)
+            except ShapeChanged:
+                pass
+            except Exception:
+                # run the call node by node: its error names the node, the inputs'
+                # shapes and the line of user code that built the node
+                self._record(args)
+                raise
+        return self._record_then_run(args)
+
+    # -- the first call for some shapes -------------------------------------------
+    def _record_then_run(self, args):
+        """Run the call node by node to learn every shape, build (or find) the plan for
+        them, and run the plan: every call's results come from the same kernels.
+        The random states the recording advanced are put back first."""
+        stateful = [node.op for node in self.order
+                    if getattr(node.op, "is_stateful", False)]
+        restorable = all(isinstance(getattr(op, "state", None), list) for op in stateful)
+        saved = [copy.deepcopy(op.state[0]) for op in stateful] if restorable else None
+        values = self._record(args)
+        key = self._key(values)
+        plan = self.plans.get(key)
+        if plan is None:
+            if len(self.plans) >= MAX_PLANS:
+                self.plans.pop(next(iter(self.plans)))
+            plan = PlanBuilder(self, values).build()
+            self.plans[key] = plan
+        self.plan = plan
+        if saved is None:
+            from .runtime import _owned
+            held = {id(values[v]) for v in self.input_vars + self.shared_vars}
+            return [_owned(values[v], held) for v in self.fgraph.outputs]
+        for op, state in zip(stateful, saved):
+            op.state[0] = state
+        try:
+            return plan.fn(*args)
+        except Exception as exc:
+            plan.explain(exc)
+            raise
+
+    def _record(self, args):
+        values = {}
+        for v, a in zip(self.input_vars, args):
+            values[v] = a
+        for v in self.shared_vars:
+            values[v] = v.container[0]
+        for v in self.constant_vars:
+            values[v] = v.data
+        if self.nan_guard:
+            for v in self.input_vars + self.shared_vars:
+                _guard_input(v, values[v])
+        for node in self.order:
+            inputs = [values[v] for v in node.inputs]
+            try:
+                results = node.op.perform(node, inputs)
+            except Exception as exc:
+                raise_with_node(exc, node, inputs)
+            for out, r in zip(node.outputs, results):
+                values[out] = r
+                if self.nan_guard:
+                    _guard(node, out, r)
+        return values
+
+    def _key(self, values):
+        return tuple(np.shape(values[v]) for v in self.input_vars + self.shared_vars) + \
+            tuple(np.shape(values[o]) for node in self.order for o in node.outputs)
+
+    def kernel_sources(self):
+        """The generated source of the current plan and of its fused kernels."""
+        if self.plan is None:
+            return None
+        return self.plan.source, list(self.plan.kernel_sources)
+
+
+def _guard_input(var, value):
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise NanGuardError(nan_message(f"input {var.describe()}", arr, None))
+
+
+def _guard(node, out, value):
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise NanGuardError(nan_message(f"node '{node.op}' (output {out.type.short()})",
+                                        arr, node.trace))
+
+
+class Plan:
+    """A generated function for one set of shapes, with its source and buffers."""
+
+    def __init__(self, fn, source, kernel_sources, line_nodes, buffers):
+        self.fn = fn
+        self.source = source
+        self.kernel_sources = kernel_sources
+        self.line_nodes = line_nodes
+        self.buffers = buffers
+
+    @property
+    def buffer_bytes(self):
+        return sum(b.nbytes for b in self.buffers)
+
+    def explain(self, exc):
+        """Add a note naming the node whose line of the plan raised ``exc``."""
+        tb = exc.__traceback__
+        node = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == "<plan>":
+                node = self.line_nodes.get(tb.tb_lineno)
+            tb = tb.tb_next
+        if node is not None and not isinstance(exc, NanGuardError):
+            try:
+                raise_with_node(exc, node)
+            except Exception:
+                pass
+
+
+class Profile:
+    """Per-node time of a function's calls; prints as a table.
+
+    Attributes
+    ----------
+    calls : int
+    times : list of float
+        Seconds spent in each node of the schedule, summed over the calls.
+    """
+
+    def __init__(self, order):
+        self.order = order
+        self.calls = 0
+        self.times = [0.0] * len(order)
+
+    def reset(self):
+        self.calls = 0
+        self.times = [0.0] * len(self.order)
+
+    def by_node(self):
+        """Rows (node label, op, seconds, calls, share of the total), slowest first."""
+        total = sum(self.times) or 1.0
+        rows = [(f"#{k} {node.op}", type(node.op).__name__, t, self.calls, t / total)
+                for k, (node, t) in enumerate(zip(self.order, self.times))]
+        return sorted(rows, key=lambda r: -r[2])
+
+    def by_op(self):
+        """Rows (op class, seconds, calls, share), slowest first; calls counts every node."""
+        total = sum(self.times) or 1.0
+        acc = {}
+        for node, t in zip(self.order, self.times):
+            name = type(node.op).__name__
+            entry = acc.setdefault(name, [0.0, 0])
+            entry[0] += t
+            entry[1] += self.calls
+        return sorted(((name, t, n, t / total) for name, (t, n) in acc.items()),
+                      key=lambda r: -r[1])
+
+    def summary(self, limit=15):
+        """The profile as text: totals, then time by op class, then the slowest nodes."""
+        total = sum(self.times)
+        per_call = total / self.calls if self.calls else 0.0
+        lines = [f"profile: {self.calls} call(s), {total * 1e3:.3f} ms in nodes "
+                 f"({per_call * 1e3:.4f} ms per call)", "",
+                 f"{'op':<28}{'time (ms)':>12}{'calls':>9}{'share':>8}"]
+        for name, t, n, share in self.by_op():
+            lines.append(f"{name:<28}{t * 1e3:>12.3f}{n:>9}{share:>8.1%}")
+        lines += ["", f"{'node':<44}{'time (ms)':>12}{'per call (us)':>15}{'share':>8}"]
+        for label, _, t, n, share in self.by_node()[:limit]:
+            per = t / n * 1e6 if n else 0.0
+            lines.append(f"{label[:43]:<44}{t * 1e3:>12.3f}{per:>15.2f}{share:>8.1%}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.summary()
+
+
+class PlanBuilder:
+    """Builds a :class:`Plan` from one recorded call (see the module docstring)."""
+
+    def __init__(self, program, values):
+        self.program = program
+        self.values = values
+        self.order = program.order
+        self.fgraph = program.fgraph
+        self.nan_guard = program.nan_guard
+        self.globals = {"ShapeChanged": ShapeChanged}
+        self.names = {}
+        self.lines, self.line_owner = [], []
+        self.kernel_sources = []
+        self.buffers = []          # every array the plan allocated
+        self.pool = {}             # (shape, dtype) -> free buffers
+        self.owned = {}            # root -> the buffer it lives in, while alive
+        self.persistent = set()    # roots living in plan buffers (reused by the next call)
+        self.inplace_shared = set()
+        self.returned_roots = set()
+        self.counter = 0
+
+    # -- analysis ---------------------------------------------------------------------
+    def _analyse(self):
+        order, values = self.order, self.values
+        end = len(order)
+        self.last_use = {}
+        for k, node in enumerate(order):
+            for v in node.inputs:
+                self.last_use[v] = k
+        for v in self.fgraph.outputs:
+            self.last_use[v] = end
+        # storage kinds and alias roots: a root is a piece of memory, named by the
+        # variable that owns it (or by the argument / shared variable it comes from)
+        self.kind, self.roots = {}, {}
+        for v in self.program.input_vars:
+            self.roots[v] = {("arg", v)}
+        for v in self.program.shared_vars:
+            self.roots[v] = {("shared", v)}
+        for v in self.program.constant_vars:
+            self.roots[v] = {("const", v)}
+        for node, rule in zip(order, self.program.rules):
+            for out, kind in zip(node.outputs, rule.storage(node, values)):
+                self.kind[out] = kind[0]
+                if kind[0] == VIEW:
+                    self.roots[out] = set().union(*[self.roots[node.inputs[i]] for i in kind[1]])
+                else:
+                    self.roots[out] = {("own", out)}
+        # a root dies after the last use of every variable aliasing it
+        self.root_last = {}
+        for v, roots in self.roots.items():
+            lu = self.last_use.get(v, -1)
+            for r in roots:
+                self.root_last[r] = max(self.root_last.get(r, -1), lu)
+        self.dying = {}
+        for r, last in self.root_last.items():
+            if r[0] == "own":
+                self.dying.setdefault(last, []).append(r)
+        # nodes whose output shapes do not follow from their input shapes get a check
+        self.dynamic = [self._is_dynamic(node) for node in order]
+        self.last_dynamic = max([k for k, d in enumerate(self.dynamic) if d], default=-1)
+
+    def _is_dynamic(self, node):
+        shapes = [np.shape(self.values[v]) for v in node.inputs]
+        try:
+            inferred = node.op.infer_shape(node, shapes)
+        except Exception:
+            return True
+        return [tuple(s) for s in inferred] != [np.shape(self.values[o]) for o in node.outputs]
+
+    # -- building -------------------------------------------------------------------
+    def build(self):
+        self._analyse()
+        prog = self.program
+        args = []
+        for k, v in enumerate(prog.input_vars):
+            self.names[v] = f"a{k}"
+            args.append(f"a{k}")
+        head = []
+        for k, v in enumerate(prog.shared_vars):
+            self.names[v] = f"s{k}"
+            self.globals[f"_c{k}"] = v.container
+            head.append(f"s{k} = _c{k}[0]")
+        for k, v in enumerate(prog.constant_vars):
+            self.names[v] = f"k{k}"
+            self.globals[f"k{k}"] = v.data
+        entry = prog.input_vars + prog.shared_vars
+        if entry:
+            self.globals["_entry_shapes"] = tuple(np.shape(self.values[v]) for v in entry)
+            checked = ", ".join(f"{self.names[v]}.shape" for v in entry)
+            head.append(f"if ({checked},) != _entry_shapes: raise ShapeChanged")
+        for k, node in enumerate(self.order):
+            self._emit_node(k, node)
+        for s in self.inplace_shared:
+            head.append(f"if not {self.names[s]}.flags.writeable: raise ShapeChanged")
+        if self.nan_guard:
+            self.globals["_guard_input"] = _guard_input
+            for v in entry:
+                if np.asarray(self.values[v]).dtype.kind == "f":
+                    self.globals[f"_var_{self.names[v]}"] = v
+                    head.append(f"_guard_input(_var_{self.names[v]}, {self.names[v]})")
+        returns = [self._returned(i, v) for i, v in enumerate(self.fgraph.outputs)]
+        lines = head + self.lines + [f"return [{', '.join(returns)}]"]
+        source = "def plan(" + ", ".join(args) + "):\n" + \
+            "\n".join("    " + line for line in lines) + "\n"
+        # line numbers of the generated code -> node, for error messages
+        offset = 2 + len(head)
+        line_nodes = {offset + j: node for j, node in enumerate(self.line_owner)}
+        namespace = dict(self.globals)
+        exec(compile(source, "<plan>", "exec"), namespace)
+        return Plan(namespace["plan"], source, self.kernel_sources, line_nodes, self.buffers)
+
+    def _emit_node(self, k, node):
+        em = Emitter(self, k, node)
+        profile = self.program.profile
+        if profile is not None:
+            self.globals["_perf"] = time.perf_counter
+            self.globals["_times"] = profile.times
+            self._line("_t0 = _perf()", node)
+        self.program.rules[k].emit(em)
+        if profile is not None:
+            self._line(f"_times[{k}] += _perf() - _t0", node)
+        if self.dynamic[k]:
+            for out in node.outputs:
+                name = self.names[out]
+                self.globals[f"_shape_{name}"] = np.shape(self.values[out])
+                self._line(f"if {name}.shape != _shape_{name}: raise ShapeChanged", node)
+        if self.nan_guard and not isinstance(self.program.rules[k], FusedLowering):
+            self.globals["_guard"] = _guard
+            self.globals[f"_n{k}"] = node
+            for j, out in enumerate(node.outputs):
+                if np.asarray(self.values[out]).dtype.kind == "f":
+                    self._line(f"_guard(_n{k}, _n{k}.outputs[{j}], {self.names[out]})", node)
+        if profile is not None and k == len(self.order) - 1:
+            self.globals["_profile"] = profile
+            self._line("_profile.calls += 1", node)
+        # buffers whose every alias has been read for the last time go back to the pool
+        for root in self.dying.get(k, ()):
+            buf = self.owned.pop(root, None)
+            if buf is not None:
+                self.pool.setdefault((buf.shape, buf.dtype.str), []).append(buf)
+
+    def _line(self, text, node):
+        self.lines.append(text)
+        self.line_owner.append(node)
+
+    def _returned(self, index, v):
+        """How output ``v`` is returned: a copy when it may alias a caller's array, a
+        constant, shared storage, another result, or a buffer the next call reuses."""
+        name = self.names[v]
+        roots = self.roots.get(v, set())
+        copy = False
+        for r in roots:
+            if r in self.persistent or r in self.returned_roots or r[0] in ("arg", "const"):
+                copy = True
+            elif r[0] == "shared" and not (r[1] in self.inplace_shared and
+                                           self.is_update(index, r[1])):
+                copy = True
+        if not copy:
+            self.returned_roots.update(roots)
+            if v.ndim == 0:
+                self.globals["_asarray"] = np.asarray
+                return f"_asarray({name})"
+            return name
+        return f"{name}.copy()"
+
+    def is_update(self, index, shared):
+        """True if output ``index`` is the new value of ``shared``."""
+        return any(s is shared and i == index for s, i in self.fgraph.update_pairs)
+
+
+class Emitter:
+    """What a :class:`~symconv.compile.lowering.Lowering` sees while emitting one node."""
+
+    def __init__(self, builder, k, node):
+        self.b = builder
+        self.k = k
+        self.node = node
+        self.values = builder.values
+        self.nan_guard = builder.nan_guard
+
+    def value(self, var):
+        """The value recorded for ``var`` (its shape and dtype are the plan's)."""
+        return self.values[var]
+
+    def name(self, var):
+        return self.b.names[var]
+
+    def glob(self, obj, prefix):
+        """A name in the generated module bound to ``obj``."""
+        b = self.b
+        for key, val in b.globals.items():
+            if val is obj and key.startswith("_" + prefix):
+                return key
+        name = f"_{prefix}{b.counter}"
+        b.counter += 1
+        b.globals[name] = obj
+        return name
+
+    def fresh_name(self, prefix):
+        self.b.counter += 1
+        return f"{prefix}_{self.b.counter}"
+
+    def line(self, text):
+        self.b._line(text, self.node)
+
+    def assign(self, var, expr):
+        """Bind ``var`` to the value of ``expr`` (views, fresh arrays)."""
+        name = self._var_name(var)
+        self.line(f"{name} = {expr}")
+
+    def bind(self, var, name):
+        """``var`` lives in the buffer called ``name``."""
+        if self.b.names.get(var) != name:
+            self.b.names[var] = name
+
+    def new_name(self, var):
+        """A new local variable name for ``var``."""
+        return self._var_name(var)
+
+    def _var_name(self, var):
+        name = f"v{len(self.b.names)}"
+        self.b.names[var] = name
+        return name
+
+    def is_output(self, var):
+        return self.b.last_use.get(var, -1) >= len(self.b.order)
+
+    def out(self, var):
+        """The name of the buffer ``var`` is written into: a pool buffer, or a fresh
+        array on every call for outputs handed to the caller."""
+        shape, dtype = np.shape(self.values[var]), np.asarray(self.values[var]).dtype
+        if self.is_output(var):
+            name = self._var_name(var)
+            empty = self.glob(np.empty, "empty")
+            self.line(f"{name} = {empty}({shape!r}, {self.glob(dtype, 'dtype')})")
+            return name
+        buf = self._take(shape, dtype)
+        self.b.owned[("own", var)] = buf
+        self.b.persistent.add(("own", var))
+        name = self.glob(buf, "buf")
+        self.b.names[var] = name
+        return name
+
+    def temp(self, shape, dtype):
+        """A scratch buffer, free again after this node."""
+        dtype = np.dtype(dtype)
+        buf = self._take(tuple(shape), dtype)
+        # released right after this node, like a variable read last here
+        key = ("temp", len(self.b.buffers), self.k)
+        self.b.owned[key] = buf
+        self.b.dying.setdefault(self.k, []).append(key)
+        return self.glob(buf, "buf")
+
+    def _take(self, shape, dtype):
+        free = self.b.pool.get((tuple(shape), np.dtype(dtype).str))
+        if free:
+            return free.pop()
+        buf = np.empty(shape, dtype=dtype)
+        self.b.buffers.append(buf)
+        return buf
+
+    def dying_buffer(self, var, like):
+        """True if ``var`` is a pool buffer read for the last time by this node (nothing
+        else aliases it later) and has the shape and dtype of ``like`` (if given)."""
+        b = self.b
+        root = ("own", var)
+        if b.kind.get(var) != BUFFER or root not in b.owned or b.root_last.get(root) != self.k:
+            return False
+        if sum(1 for v in self.node.inputs if v is var) > 1:
+            return False
+        if like is not None:
+            a, c = self.values[var], self.values[like]
+            return np.shape(a) == np.shape(c) and a.dtype == np.asarray(c).dtype
+        return True
+
+    def take_buffer(self, var, out):
+        """Hand ``var``'s dying buffer over to ``out`` (an in-place write)."""
+        b = self.b
+        buf = b.owned.pop(("own", var))
+        b.owned[("own", out)] = buf
+        b.persistent.add(("own", out))
+        name = self.name(var)
+        b.names[out] = name
+        return name
+
+    def inplace_shared(self, var, out):
+        """The name of shared variable ``var``'s storage if ``out``, its new value, may be
+        written there: nothing reads ``var`` afterwards, ``out`` is returned only as the
+        update, and no shape check follows (a failed check re-runs the call)."""
+        b = self.b
+        if not isinstance(var, SharedVariable) or sum(1 for v in self.node.inputs if v is var) > 1:
+            return None
+        value, new = self.values[var], self.values[out]
+        if not isinstance(value, np.ndarray) or not value.flags.writeable or \
+                value.shape != np.shape(new) or value.dtype != np.asarray(new).dtype:
+            return None
+        if b.root_last.get(("shared", var), -1) > self.k or b.last_dynamic > self.k:
+            return None
+        for i, o in enumerate(b.fgraph.outputs):
+            if ("own", out) in b.roots.get(o, ()) and not (o is out and b.is_update(i, var)):
+                return None
+        if not any(o is out and b.is_update(i, var) for i, o in enumerate(b.fgraph.outputs)):
+            return None
+        b.inplace_shared.add(var)
+        # the new value lives in the shared variable's memory from now on
+        b.roots[out] = {("shared", var)}
+        b.names[out] = self.name(var)
+        return self.name(var)
+
+    def kernel_source(self, source):
+        self.b.kernel_sources.append(source)
