@@ -222,3 +222,107 @@ class ScaledDot(Op):
 
     def grad(self, inputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation")
+
+
+# --- softmax and negative log-likelihood -------------------------------------------
+
+def softmax_nll_forward(x, labels):
+    """``(nll, sm)``: ``sm = softmax(x)`` row by row and, for each of the first
+    ``len(labels)`` rows, ``nll[i] = -log sm[i, labels[i]]`` computed as
+    ``log(sum(exp(x[i] - max))) - (x[i, labels[i]] - max)``, finite even where
+    ``sm`` underflows to 0."""
+    n = labels.shape[0]
+    if n > x.shape[0]:
+        raise IndexError(f"softmax_nll: {n} labels for {x.shape[0]} rows of scores")
+    sm = np.subtract(x, x.max(axis=1, keepdims=True))
+    rows = np.arange(n)
+    picked = sm[rows, labels]
+    np.exp(sm, out=sm)
+    total = sm.sum(axis=1, keepdims=True)
+    sm /= total
+    nll = np.log(total[:n, 0])
+    nll -= picked
+    return nll, sm
+
+
+def softmax_nll_backward(g, sm, labels):
+    """Gradient of :func:`softmax_nll_forward`'s ``nll`` with respect to ``x``:
+    ``(sm - onehot(labels)) * g[:, None]`` on the labelled rows, 0 elsewhere."""
+    n = labels.shape[0]
+    dx = np.zeros(sm.shape, dtype=np.result_type(g.dtype, sm.dtype))
+    np.multiply(sm[:n], g[:, None], out=dx[:n])
+    dx[np.arange(n), labels] -= g
+    return dx
+
+
+class SoftmaxNLL(Op):
+    """``(x, labels) -> (nll, sm)``: softmax of the rows of ``x`` and the negative
+    log-likelihood of each label, in one pass.
+
+    What ``-log(softmax(x))[arange(n), y]`` (network3's cost before the mean) and
+    ``categorical_crossentropy(softmax(x), y)`` become. Its gradient with respect
+    to ``x`` is :class:`SoftmaxNLLGrad`, ``(sm - onehot(y)) * g``.
+    """
+
+    def make_node(self, x, labels):
+        from ..tensor.variable import as_tensor_variable
+        x, labels = as_tensor_variable(x), as_tensor_variable(labels)
+        if x.ndim != 2 or not x.type.is_float:
+            raise TypeError(f"{self}: the scores must be a float matrix, got {x.describe()}")
+        if labels.ndim != 1 or not labels.type.is_integer:
+            raise TypeError(f"{self}: the labels must be an integer vector, got "
+                            f"{labels.describe()}")
+        nll = TensorVariable(TensorType(x.dtype, labels.type.shape))
+        return Apply(self, [x, labels], [nll, TensorVariable(x.type)])
+
+    def perform(self, node, inputs):
+        return list(softmax_nll_forward(*inputs))
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[1], input_shapes[0]]
+
+    def grad(self, inputs, output_grads):
+        from .softmax import SoftmaxGrad
+        x, labels = inputs
+        g_nll, g_sm = output_grads
+        nll, sm = self(x, labels)
+        gx = SoftmaxNLLGrad()(g_nll, sm, labels)
+        if not _is_zeros(g_sm):
+            from . import elemwise as E
+            gx = E.add(gx, SoftmaxGrad()(g_sm, sm))
+        return [gx, None]
+
+
+class SoftmaxNLLGrad(Op):
+    """``(g, sm, labels) -> (sm - onehot(labels)) * g[:, None]``, zero on rows past
+    ``len(labels)``: the gradient of :class:`SoftmaxNLL`'s ``nll`` with respect to
+    the scores."""
+
+    def make_node(self, g, sm, labels):
+        from ..tensor.variable import as_tensor_variable
+        g, sm, labels = (as_tensor_variable(v) for v in (g, sm, labels))
+        if g.ndim != 1 or sm.ndim != 2 or labels.ndim != 1:
+            raise TypeError(f"{self}: expects a gradient vector, a softmax matrix and a label "
+                            f"vector, got {g.describe()}, {sm.describe()}, {labels.describe()}")
+        dtype = np.result_type(g.dtype, sm.dtype).name
+        return Apply(self, [g, sm, labels], [TensorVariable(TensorType(dtype, sm.type.shape))])
+
+    def perform(self, node, inputs):
+        return [softmax_nll_backward(*inputs).astype(node.outputs[0].dtype, copy=False)]
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[1]]
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} is built by the compiler after differentiation")
+
+
+def _is_zeros(v):
+    """True for a gradient the differentiation filled in as zeros (an ``alloc`` of 0)."""
+    from ..graph.basic import Constant
+    from .basic import Alloc
+    if isinstance(v, Constant):
+        return not np.any(v.data)
+    node = v.owner
+    return node is not None and isinstance(node.op, Alloc) and \
+        isinstance(node.inputs[0], Constant) and not np.any(node.inputs[0].data)

@@ -1,9 +1,13 @@
 """Canonicalize: algebraic simplifications that give later phases fewer forms to match.
 
+The clean-up rewrites among them run again in the specialize phase, on what the
+stabilize rewrites produced.
+
 ``x * 1``, ``x + 0``, ``x - 0``, ``x / 1``, ``x ** 1`` and ``identity(x)`` become
 ``x``; ``-(-x)`` becomes ``x`` and ``x + (-y)`` becomes ``x - y``; chains of
 dimshuffles and of reshapes collapse into one; shapes known statically become
-constants; ``sum_to`` and ``broadcast_like`` between equal static shapes vanish;
+constants; ``sum_to`` and ``broadcast_like`` between equal shapes vanish (see
+:mod:`.shapes`); a shape is read from the earliest variable that has it;
 scalar constants in chains of ``*`` (or ``+``) are gathered into one.
 """
 import numpy as np
@@ -16,6 +20,7 @@ from ...ops.reduction import BroadcastLike, SumTo
 from ...ops.shape import DimShuffle, Reshape, Shape
 from ...tensor.shapes import dimshuffle
 from .registry import node_rewrite
+from .shapes import same_shape, shape_source
 from .utils import (can_stand_for, is_constant_equal, make_constant, scalar_constant,
                     scalar_name)
 
@@ -34,7 +39,7 @@ def _keeps_shape(x, c):
     return c.ndim <= x.ndim and all(s == 1 for s in c.type.shape)
 
 
-@node_rewrite("canonicalize", ops=(Elemwise,))
+@node_rewrite("canonicalize", "specialize", ops=(Elemwise,))
 def useless_elemwise(fgraph, node):
     """``x * 1``, ``x + 0``, ``x - 0``, ``x / 1``, ``x ** 1``, ``identity(x)`` -> ``x``."""
     name = node.op.scalar_op.name
@@ -48,7 +53,7 @@ def useless_elemwise(fgraph, node):
     return None
 
 
-@node_rewrite("canonicalize", ops=(Elemwise,))
+@node_rewrite("canonicalize", "specialize", ops=(Elemwise,))
 def double_negation(fgraph, node):
     """``-(-x)`` -> ``x``."""
     if node.op.scalar_op.name == "neg" and scalar_name(node.inputs[0]) == "neg":
@@ -103,7 +108,7 @@ def gather_constants(fgraph, node):
         new.type.shape == node.outputs[0].type.shape else None
 
 
-@node_rewrite("canonicalize", ops=(DimShuffle,))
+@node_rewrite("canonicalize", "specialize", ops=(DimShuffle,))
 def merge_dimshuffles(fgraph, node):
     """A dimshuffle of a dimshuffle is one dimshuffle; one that changes nothing goes."""
     x = node.inputs[0]
@@ -134,16 +139,29 @@ def merge_reshapes(fgraph, node):
     return None
 
 
-@node_rewrite("canonicalize", ops=(SumTo, BroadcastLike))
+@node_rewrite("canonicalize", "specialize", ops=(SumTo, BroadcastLike))
 def useless_broadcast(fgraph, node):
-    """``sum_to(g, x)`` and ``broadcast_like(g, x)`` when ``g`` already has ``x``'s static shape."""
+    """``sum_to(g, x)`` and ``broadcast_like(g, x)`` when ``g`` has ``x``'s shape; otherwise
+    ``x`` is replaced by the cheapest variable of its shape (only its shape is read)."""
     g, x = node.inputs
-    if None not in g.type.shape and g.type.shape == x.type.shape:
+    if same_shape(fgraph, g, x):
         return [g]
+    source = shape_source(fgraph, x)
+    if source is not x:
+        return [type(node.op)()(g, source)]
     return None
 
 
-@node_rewrite("canonicalize", ops=(Shape,))
+@node_rewrite("canonicalize", "specialize", ops=(Shape,))
+def shape_of_source(fgraph, node):
+    """``shape(log(x))`` -> ``shape(x)``: read a shape from the earliest variable that
+    has it, so that nothing is computed only for its shape."""
+    x = node.inputs[0]
+    source = shape_source(fgraph, x)
+    return [Shape()(source)] if source is not x else None
+
+
+@node_rewrite("canonicalize", "specialize", ops=(Shape,))
 def static_shape(fgraph, node):
     """``x.shape`` when every dimension of ``x`` is known statically."""
     x = node.inputs[0]
@@ -152,7 +170,7 @@ def static_shape(fgraph, node):
     return [make_constant(np.array(x.type.shape, dtype="int64"), "int64")]
 
 
-@node_rewrite("canonicalize", ops=(Subtensor,))
+@node_rewrite("canonicalize", "specialize", ops=(Subtensor,))
 def static_shape_entry(fgraph, node):
     """``x.shape[k]`` when dimension ``k`` of ``x`` is known statically."""
     vec = node.inputs[0]
@@ -165,7 +183,7 @@ def static_shape_entry(fgraph, node):
     return [make_constant(x.type.shape[k], "int64")]
 
 
-@node_rewrite("canonicalize", ops=(Cast,))
+@node_rewrite("canonicalize", "specialize", ops=(Cast,))
 def useless_cast(fgraph, node):
     """A cast to the dtype the value already has."""
     x = node.inputs[0]

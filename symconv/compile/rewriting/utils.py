@@ -73,3 +73,12 @@ def single_client(fgraph, var):
     if len(clients) != 1 or clients[0][0] == "output":
         return None
     return clients[0][0]
+
+
+def find_or_make(fgraph, op, inputs):
+    """The outputs of a node applying ``op`` to ``inputs``: an equal node already in the
+    graph if there is one (so two rewrites asking for it share it), else a new one."""
+    for client, _ in fgraph.client_list(inputs[0]) if inputs else ():
+        if client != "output" and client.op == op and client.inputs == list(inputs):
+            return client.outputs
+    return op.make_node(*inputs).outputs
