@@ -309,9 +309,13 @@ def cmd_inspect(args):
     print(f"== the compiled training step ({args.mode}, compiled in {seconds:.2f} s): "
           "cost and updated parameters")
     printing.debugprint(step)
-    fired = getattr(step, "rewrites", [])
+    fired = list(getattr(step, "rewrites", []))
     if fired:
+        counts = {}
+        for record in fired:
+            key = (getattr(record, "phase", "?"), getattr(record, "rewrite", str(record)))
+            counts[key] = counts.get(key, 0) + 1
         print(f"== rewrites that fired: {len(fired)}")
-        for entry in fired:
-            print(f"  {entry}")
+        for (phase, rewrite), count in counts.items():
+            print(f"  {phase:<18} {rewrite:<24} {count:>4}")
     return 0

@@ -124,6 +124,7 @@ def test_inspect_prints_the_graph_before_and_after_compiling(capsys):
     assert re.search(r"= Dot %\d+ layer0.w", built)
     assert "compiled function 'train_step' (FAST_RUN" in compiled
     assert "update layer0.w=" in compiled
+    assert re.search(r"== rewrites that fired: \d+\n  \w+\s+\w+\s+\d+", compiled)
 
 
 def test_errors_are_one_clear_line(capsys, tmp_path):
