@@ -2,8 +2,9 @@
 
 ``PRESETS`` maps a name to a :class:`Preset`; ``Preset.layers(mini_batch_size)``
 builds fresh network3 layers. The ``quick`` preset is not in the chapter: it
-is what ``symconv train`` runs with no arguments, a few epochs of a small
-ReLU convolutional network that reach about 98% in a few minutes on two cores.
+is what ``symconv train`` runs with no arguments: 3 epochs of a small ReLU
+convolutional network, which reach about 98% test accuracy in two to three
+minutes on two cores.
 """
 from dataclasses import dataclass
 
