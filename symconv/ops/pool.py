@@ -79,7 +79,8 @@ class _Geometry:
         """``x`` placed in an array of the extended size filled with ``fill``."""
         if not self.needs_extension:
             return x
-        out = np.full(x.shape[:-2] + self.ext, fill, dtype=x.dtype)
+        out = empty_like_layout(x, x.shape[:-2] + self.ext, x.dtype)
+        out[...] = fill
         out[self.interior] = x
         return out
 
@@ -159,12 +160,35 @@ def _covers(geo):
                zip(geo.out, geo.op.ws, geo.size, geo.op.stride))
 
 
+def _blocks(geo, x):
+    """For windows that tile ``x`` exactly, and a memory order whose innermost axis
+    is not one of the pooled ones (the CHWB order of conv outputs): the split
+    shapes (..., oh, kh, ow, kw) and (..., oh, 1, ow, 1) under which a gradient is
+    one broadcast ufunc call over contiguous runs, instead of one call per window
+    offset on strided slices. None otherwise."""
+    if not (geo.disjoint and not geo.needs_extension and _covers(geo)) or x.ndim < 3:
+        return None
+    innermost = min(range(x.ndim), key=lambda a: abs(x.strides[a]) if x.shape[a] > 1 else 1 << 62)
+    if innermost >= x.ndim - 2:
+        return None
+    (oh, ow), (kh, kw) = geo.out, geo.op.ws
+    lead = x.shape[:-2]
+    return lead + (oh, kh, ow, kw), lead + (oh, 1, ow, 1)
+
+
 def max_pool_grad(op, x, y, gy):
     """Gradient of max pooling: each window's output gradient goes to every input
     value equal to that window's maximum (ties all receive it, as in Theano)."""
     geo = _Geometry(op, *x.shape[-2:])
-    xe = geo.extend(x, _fill_value(x.dtype, "max"))
     dtype = np.result_type(gy.dtype, x.dtype if x.dtype.kind == "f" else gy.dtype)
+    blocks = _blocks(geo, x)
+    if blocks is not None:
+        split, pooled = blocks
+        x_blocks = x.reshape(split)
+        gx = empty_like_layout(x_blocks, split, dtype)
+        np.multiply(np.equal(x_blocks, y.reshape(pooled)), gy.reshape(pooled), out=gx)
+        return gx.reshape(x.shape)
+    xe = geo.extend(x, _fill_value(x.dtype, "max"))
 
     def write(index, view, disjoint):
         if disjoint:
@@ -194,6 +218,12 @@ def average_pool_grad(op, x, gy):
     geo = _Geometry(op, *x.shape[-2:])
     if op.mode != "sum":
         gy = gy / geo.counts(op.mode == "average_inc_pad").astype(gy.dtype)
+    blocks = _blocks(geo, x)
+    if blocks is not None:
+        split, pooled = blocks
+        gx = empty_like_layout(x.reshape(split), split, gy.dtype)
+        gx[...] = gy.reshape(pooled)
+        return gx.reshape(x.shape)
 
     def write(index, view, disjoint):
         if disjoint:

@@ -240,3 +240,34 @@ def test_props():
     assert Pool((2, 2)) == Pool(2, True, (2, 2), 0, "max")
     assert Pool((2, 2)) != Pool((2, 2), mode="sum")
     assert str(Pool((3, 3), True, (2, 2), (1, 1), "l2")) == "Pool{l2,ws=(3,3),stride=(2,2),pad=(1,1)}"
+
+
+@pytest.mark.parametrize("mode", POOL_MODES)
+def test_any_memory_layout(mode):
+    # conv outputs are stored channel-major with the batch innermost; the
+    # gradients of tiling windows then take a path of their own
+    x = random_array((3, 2, 6, 4), seed=29)
+    layouts = [x, np.asfortranarray(x), x.transpose(1, 2, 3, 0).copy().transpose(3, 0, 1, 2),
+               x.transpose(1, 0, 2, 3).copy().transpose(1, 0, 2, 3), x[:, :, ::-1][:, :, ::-1]]
+    xs = T.dtensor4("x")
+    y = nnet.pool_2d(xs, ws=(2, 2), mode=mode)
+    gy = T.dtensor4("gy")
+    gx = sc.grad(None, xs, known_grads={y: gy})
+    f = sc.function([xs, gy], [y, gx])
+    g = random_array(reference_pool(x, (2, 2), None, (0, 0), True, mode).shape, seed=30)
+    want_y, want_gx = f(x, g)
+    np.testing.assert_allclose(want_y, reference_pool(x, (2, 2), None, (0, 0), True, mode))
+    if mode == "max":
+        np.testing.assert_allclose(want_gx, reference_max_pool_grad(x, g, (2, 2), None, (0, 0),
+                                                                    True))
+    for layout in layouts[1:]:
+        for got, want in zip(f(layout, g), (want_y, want_gx)):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        for got, want in zip(f(layout, layout_of(g, layout)), (want_y, want_gx)):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def layout_of(a, like):
+    """``a`` copied into the memory order of ``like``."""
+    order = sorted(range(like.ndim), key=lambda k: -abs(like.strides[k]))
+    return a.transpose(order).copy().transpose(np.argsort(order))
