@@ -16,6 +16,7 @@ import numpy as np
 
 from ..graph.basic import SharedVariable
 from ..ops.blas import Dot
+from ..ops.convpool import ConvPool, ConvPoolGrad
 from ..ops.fused import FusedElemwise, ScaledDot
 from ..ops.indexing import Subtensor
 from ..ops.shape import DimShuffle, Flatten, Reshape, Shape
@@ -199,8 +200,85 @@ class ReshapeLowering(Lowering):
         em.assign(em.node.outputs[0], f"{em.name(x)}.reshape({shape!r})")
 
 
+class ConvPoolLowering(Lowering):
+    """The fused conv-pool layer writing into plan buffers (CHWB memory order)."""
+
+    def storage(self, node, values):
+        return [(BUFFER,) for _ in node.outputs]
+
+    def emit(self, em):
+        from ..ops.convpool import convpool_forward
+        node = em.node
+        op = node.op
+        names = op.output_names()
+        bufs = {name: em.out(o) for name, o in zip(names, node.outputs)}
+        x, w = node.inputs[:2]
+        cols = em.value(node.outputs[names.index("cols")]) if op.grad else None
+        f = em.value(w).shape[0]
+        mask_shape = None
+        if op.grad:
+            mask_shape = np.shape(em.value(node.outputs[names.index("mask")]))
+        else:
+            # the convolution's size before pooling, from the reference run's output
+            from ..ops.conv import output_size
+            kh, kw = em.value(w).shape[2:]
+            pad = op.conv.padding(kh, kw)
+            xs = em.value(x).shape
+            mask_shape = (xs[0], f, output_size(xs[2], kh, pad[0], op.conv.subsample[0]),
+                          output_size(xs[3], kw, pad[1], op.conv.subsample[1]))
+        scratch = em.temp((f, int(np.prod(mask_shape)) // f), node.outputs[0].dtype)
+        conv, ws, act, grad = op.conv, op.ws, op.act, op.grad
+
+        def kernel(x, w, b, out, pre, mask, cols, scratch):
+            chwb = [None if a is None else a.transpose(1, 2, 3, 0) for a in (out, pre, mask)]
+            if act is None:
+                chwb[1] = chwb[0]
+            convpool_forward(x, w, b, conv, ws, act, chwb[0], chwb[1], chwb[2], cols, scratch,
+                             want_mask=grad)
+
+        args = [em.name(x), em.name(w), em.name(node.inputs[2]) if op.bias else "None"]
+        args += [bufs.get(k, "None") for k in ("out", "pre", "mask", "cols")] + [scratch]
+        em.line(f"{em.glob(kernel, 'convpool')}({', '.join(args)})")
+        for name, o in zip(names, node.outputs):
+            em.bind(o, bufs[name])
+
+
+class ConvPoolGradLowering(Lowering):
+    """The fused conv-pool gradient: the filter gradient into a buffer, the input
+    gradient a fresh array from col2im."""
+
+    def storage(self, node, values):
+        return [(BUFFER,) if name == "gw" else (FRESH,) for name in node.op.want]
+
+    def emit(self, em):
+        from ..ops.convpool import convpool_backward
+        node = em.node
+        op = node.op
+        gp, mask, cols, x, w = node.inputs
+        gw = em.out(node.outputs[op.want.index("gw")]) if "gw" in op.want else "None"
+        mshape = np.shape(em.value(mask))
+        scratch = em.temp((mshape[1], mshape[2], mshape[3], mshape[0]), node.outputs[0].dtype)
+        conv, ws, want = op.conv, op.ws, op.want
+
+        def kernel(gp, mask, cols, x, w, gw, scratch):
+            result = convpool_backward(gp, mask.transpose(1, 2, 3, 0), cols, x.shape, w, conv,
+                                       ws, want, gw, scratch)
+            return result.get("gx")
+
+        call = f"{em.glob(kernel, 'convpoolgrad')}({', '.join(em.name(v) for v in node.inputs)}" \
+               f", {gw}, {scratch})"
+        if "gx" in op.want:
+            em.assign(node.outputs[op.want.index("gx")], call)
+        else:
+            em.line(call)
+        if "gw" in op.want:
+            em.bind(node.outputs[op.want.index("gw")], gw)
+
+
 _RULES = [
     (FusedElemwise, FusedLowering()),
+    (ConvPool, ConvPoolLowering()),
+    (ConvPoolGrad, ConvPoolGradLowering()),
     (ScaledDot, DotLowering()),
     (Dot, DotLowering()),
     (DimShuffle, DimShuffleLowering()),

@@ -34,6 +34,17 @@ MAX_PLANS = 8
 """Plans kept per function (one per distinct set of shapes)."""
 
 
+def layout(value):
+    """The memory order of an array's axes, outermost first (C order is 0, 1, ...).
+
+    Buffers take the layout the reference kernels produce (symconv's conv ops
+    store (B, C, H, W) values channel-major with the batch innermost), so that
+    the kernels reading them run over memory in order."""
+    if not isinstance(value, np.ndarray) or value.ndim < 2:
+        return tuple(range(np.ndim(value)))
+    return tuple(sorted(range(value.ndim), key=lambda a: (-value.strides[a], a)))
+
+
 class ShapeChanged(Exception):
     """Raised inside a plan when a value's shape is not the one the plan was built for."""
 
@@ -212,8 +223,9 @@ class Profile:
         self.times = [0.0] * len(order)
 
     def reset(self):
+        """Forget what was recorded (the compiled code keeps writing into ``times``)."""
         self.calls = 0
-        self.times = [0.0] * len(self.order)
+        self.times[:] = [0.0] * len(self.order)
 
     def by_node(self):
         """Rows (node label, op, seconds, calls, share of the total), slowest first."""
@@ -392,7 +404,7 @@ class PlanBuilder:
         for root in self.dying.get(k, ()):
             buf = self.owned.pop(root, None)
             if buf is not None:
-                self.pool.setdefault((buf.shape, buf.dtype.str), []).append(buf)
+                self.pool.setdefault((buf.shape, buf.dtype.str, layout(buf)), []).append(buf)
 
     def _line(self, text, node):
         self.lines.append(text)
@@ -489,7 +501,7 @@ class Emitter:
             empty = self.glob(np.empty, "empty")
             self.line(f"{name} = {empty}({shape!r}, {self.glob(dtype, 'dtype')})")
             return name
-        buf = self._take(shape, dtype)
+        buf = self._take(shape, dtype, layout(self.values[var]))
         self.b.owned[("own", var)] = buf
         self.b.persistent.add(("own", var))
         name = self.glob(buf, "buf")
@@ -506,11 +518,15 @@ class Emitter:
         self.b.dying.setdefault(self.k, []).append(key)
         return self.glob(buf, "buf")
 
-    def _take(self, shape, dtype):
-        free = self.b.pool.get((tuple(shape), np.dtype(dtype).str))
+    def _take(self, shape, dtype, order=None):
+        """A free pool buffer of this shape, dtype and memory order, or a new one."""
+        shape = tuple(shape)
+        order = tuple(range(len(shape))) if order is None else order
+        free = self.b.pool.get((shape, np.dtype(dtype).str, order))
         if free:
             return free.pop()
-        buf = np.empty(shape, dtype=dtype)
+        stored = np.empty([shape[a] for a in order], dtype=dtype)
+        buf = stored.transpose(np.argsort(order)) if order != tuple(range(len(shape))) else stored
         self.b.buffers.append(buf)
         return buf
 

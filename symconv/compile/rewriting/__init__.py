@@ -5,7 +5,8 @@ merge -> dce -> constant_folding -> canonicalize -> stabilize -> specialize
 
 Each module holds one family of rewrites; importing this package registers them.
 """
-from . import canonicalize, fold, fusion, inplace, merge, softmax, specialize, stabilize  # noqa: F401
+from . import (canonicalize, conv, fold, fusion, inplace, merge, softmax,  # noqa: F401
+               specialize, stabilize)
 from .registry import (PHASES, REGISTRY, Rewrite, RewriteLog, RewriteRecord, enabled_rewrites,
                        graph_rewrite, node_rewrite, run_phases)
 

@@ -1,0 +1,273 @@
+"""The fused convolution-pooling layer: network3's ConvPoolLayer as one kernel each way.
+
+The compiler's specialize phase turns ``conv2d -> max pooling (non-overlapping
+windows, ignore_border) [-> + bias -> activation]`` into one :class:`ConvPool`
+node, and the pooling and convolution gradients that differentiation built
+into one :class:`ConvPoolGrad` node. Users never build these.
+
+Forward (``ConvPool``), in the CHWB memory order of :mod:`symconv.ops.conv`
+(channels, rows, columns, batch innermost):
+
+1. the patch matrix of the input (im2col) and one GEMM give the convolution;
+2. max pooling is ``kh * kw - 1`` ``np.maximum`` calls over strided views of it;
+3. ``mask`` marks, for the backward pass, every position equal to its window's
+   maximum (all ties, Theano's rule, as :class:`~symconv.ops.pool.MaxPoolGrad`);
+4. bias and activation are applied in place on the pooled values.
+
+Backward (``ConvPoolGrad``): the pooled gradient is spread through ``mask``
+(one multiply per window offset), then one GEMM with the forward's patch
+matrix (kept, not rebuilt) gives the filter gradient and one GEMM plus col2im
+the input gradient.
+"""
+import numpy as np
+
+from ..graph.basic import Apply, Op
+from ..graph.type import TensorType
+from ..tensor.variable import TensorVariable, as_tensor_variable
+from .conv import _oriented, conv2d_grad_inputs, output_size, to_chwb
+from .elemwise import SCALAR_OPS
+
+ACTIVATIONS = (None, "relu", "sigmoid", "tanh")
+
+
+def _activate(act, z, out):
+    """``out = act(z)`` for the activations a ConvPool absorbs (as the graph computes them)."""
+    if act == "relu":
+        np.maximum(z, z.dtype.type(0), out=out)
+    elif act == "tanh":
+        np.tanh(z, out=out)
+    elif act == "sigmoid":
+        np.copyto(out, SCALAR_OPS["sigmoid"].kernel(z))
+    else:
+        np.copyto(out, z)
+    return out
+
+
+def _windows(c, ws, pooled):
+    """``c`` (F, oh, ow, B) as (F, OH, kh, OW, kw, B): each pooling window's values
+    (a view: the part of ``c`` that no whole window covers is left out)."""
+    (kh, kw), (ph, pw) = ws, pooled
+    f, _, _, b = c.shape
+    return c[:, :ph * kh, :pw * kw].reshape(f, ph, kh, pw, kw, b)
+
+
+def _patches(x, w, conv):
+    """The patch matrix of ``x`` as a strided view (C, kh, kw, oh, ow, B) and the geometry."""
+    from numpy.lib.stride_tricks import as_strided
+    f, c, kh, kw = w.shape
+    bsz, _, h, wd = x.shape
+    pad = conv.padding(kh, kw)
+    (sh, sw) = conv.subsample
+    oh, ow = output_size(h, kh, pad[0], sh), output_size(wd, kw, pad[1], sw)
+    xt = to_chwb(x, pad)
+    s_c, s_h, s_w, s_b = xt.strides
+    windows = as_strided(xt, (c, kh, kw, oh, ow, bsz), (s_c, s_h, s_w, s_h * sh, s_w * sw, s_b),
+                         writeable=False)
+    return windows, (oh, ow)
+
+
+def convpool_forward(x, w, b, conv, ws, act, out=None, pre=None, mask=None, cols=None,
+                     scratch=None, want_mask=True):
+    """The fused forward pass. Every array is in CHWB order: ``out`` and ``pre``
+    (F, OH, OW, B), ``mask`` (F, oh, ow, B), ``cols`` (C kh kw, oh ow B), ``scratch``
+    (F, oh ow B) for the convolution before pooling; those given as None are
+    allocated. Returns ``(out, pre, mask, cols)``.
+    """
+    f, c, kh, kw = w.shape
+    bsz = x.shape[0]
+    windows, (oh, ow) = _patches(x, w, conv)
+    pooled = (oh // ws[0], ow // ws[1])
+    dtype = np.result_type(x.dtype, w.dtype)
+    if cols is None:
+        cols = np.empty((c * kh * kw, oh * ow * bsz), dtype)
+    np.copyto(cols.reshape(windows.shape), windows)        # im2col: the one copy of x
+    wm = _oriented(w, conv.filter_flip).reshape(f, c * kh * kw)
+    conv_out = np.matmul(wm, cols, out=scratch).reshape(f, oh, ow, bsz)
+    win = _windows(conv_out, ws, pooled)
+    if pre is None:
+        pre = np.empty((f,) + pooled + (bsz,), dtype)
+    views = [win[:, :, u, :, v] for u in range(ws[0]) for v in range(ws[1])]
+    if len(views) == 1:
+        np.copyto(pre, views[0])
+    else:
+        np.maximum(views[0], views[1], out=pre)
+        for view in views[2:]:
+            np.maximum(pre, view, out=pre)
+    if want_mask:
+        if mask is None:
+            mask = np.empty((f, oh, ow, bsz), dtype=bool)
+        if pooled[0] * ws[0] != oh or pooled[1] * ws[1] != ow:
+            mask[...] = False  # border cells outside every window get no gradient
+        np.equal(win, pre[:, :, None, :, None], out=_windows(mask, ws, pooled))
+    if b is not None:
+        np.add(pre, b.reshape(f, 1, 1, 1), out=pre)
+    if act is None:
+        if out is None:
+            out = pre
+        elif out is not pre:
+            np.copyto(out, pre)
+    else:
+        out = _activate(act, pre, np.empty_like(pre) if out is None else out)
+    return out, pre, mask, cols
+
+
+def convpool_backward(gpooled, mask, cols, xshape, w, conv, ws, want, gw=None, scratch=None):
+    """The fused backward pass: ``{"gw": ..., "gx": ...}`` for those named in ``want``.
+
+    ``gpooled`` is the gradient of the pooled values, (B, F, OH, OW) in any memory
+    order; ``mask`` and ``cols`` come from :func:`convpool_forward` (CHWB order);
+    ``gw`` and ``scratch`` (F, oh, ow, B) may be given to write into.
+    """
+    f, c, kh, kw = w.shape
+    _, oh, ow, bsz = mask.shape
+    pooled = gpooled.shape[2:]
+    g = gpooled.transpose(1, 2, 3, 0)  # CHWB view
+    dtype = np.result_type(gpooled.dtype, w.dtype)
+    gc = np.empty((f, oh, ow, bsz), dtype) if scratch is None else scratch
+    if pooled[0] * ws[0] != oh or pooled[1] * ws[1] != ow:
+        gc[...] = 0
+    # every position equal to its window's maximum gets the window's gradient
+    np.multiply(_windows(mask, ws, pooled), g[:, :, None, :, None], out=_windows(gc, ws, pooled))
+    gmat = gc.reshape(f, oh * ow * bsz)
+    result = {}
+    if "gw" in want:
+        full = np.matmul(gmat, cols.T).reshape(f, c, kh, kw)
+        oriented = _oriented(full, conv.filter_flip)
+        if gw is None:
+            gw = np.ascontiguousarray(oriented)
+        else:
+            np.copyto(gw, oriented)
+        result["gw"] = gw
+    if "gx" in want:
+        pad = conv.padding(kh, kw)
+        result["gx"] = conv2d_grad_inputs(w, gc.transpose(3, 0, 1, 2), xshape[2:],
+                                          conv.subsample, pad, conv.filter_flip)
+    return result
+
+
+class ConvPool(Op):
+    """``conv2d -> max pool [-> + bias -> activation]`` of network3's ConvPoolLayer.
+
+    Parameters
+    ----------
+    conv : Conv2d
+        The convolution (border mode, stride, flip, shape hints).
+    ws : (int, int)
+        The pooling window (non-overlapping, ignore_border).
+    act : {None, "relu", "sigmoid", "tanh"}
+    bias : bool
+        Whether a bias (one per filter) is an input.
+    grad : bool
+        Whether to also return ``mask`` and ``cols`` for :class:`ConvPoolGrad`.
+
+    Inputs are ``(x, w[, b])``; outputs ``out`` (the layer's output), then
+    ``pre`` (before the activation) when there is one, then ``mask`` and
+    ``cols`` when ``grad``.
+    """
+
+    __props__ = ("conv", "ws", "act", "bias", "grad")
+
+    def __init__(self, conv, ws, act=None, bias=False, grad=False):
+        if act not in ACTIVATIONS:
+            raise ValueError(f"ConvPool: unknown activation {act!r}")
+        self.conv, self.ws, self.act = conv, tuple(ws), act
+        self.bias, self.grad = bool(bias), bool(grad)
+
+    def __str__(self):
+        parts = [str(self.conv), f"maxpool({self.ws[0]},{self.ws[1]})"]
+        if self.bias:
+            parts.append("bias")
+        if self.act:
+            parts.append(self.act)
+        return "ConvPool{" + ",".join(parts) + ("}" if not self.grad else ",+grad}")
+
+    def output_names(self):
+        return ["out"] + (["pre"] if self.act else []) + (["mask", "cols"] if self.grad else [])
+
+    def make_node(self, x, w, b=None):
+        x, w = as_tensor_variable(x), as_tensor_variable(w)
+        c = self.conv.make_node(x, w).outputs[0]
+        bsz, f, oh, ow = c.type.shape
+        pooled = tuple(None if s is None else s // k for s, k in zip((oh, ow), self.ws))
+        out_type = TensorType(c.dtype, (bsz, f) + pooled)
+        inputs = [x, w]
+        if self.bias:
+            b = as_tensor_variable(b)
+            if b.ndim != 1:
+                raise TypeError(f"{self}: the bias must be a vector, got {b.describe()}")
+            inputs.append(b)
+        outputs = [TensorVariable(out_type)]
+        if self.act:
+            outputs.append(TensorVariable(out_type))
+        if self.grad:
+            outputs.append(TensorVariable(TensorType("bool", c.type.shape)))
+            cols = None
+            if None not in w.type.shape[1:] and None not in (oh, ow, bsz):
+                cols = (int(np.prod(w.type.shape[1:])), oh * ow * bsz)
+            outputs.append(TensorVariable(TensorType(c.dtype, cols or (None, None))))
+        return Apply(self, inputs, outputs)
+
+    def perform(self, node, inputs):
+        x, w = inputs[:2]
+        b = inputs[2] if self.bias else None
+        self.conv._runtime_check(x.shape, w.shape)
+        out, pre, mask, cols = convpool_forward(x, w, b, self.conv, self.ws, self.act,
+                                                want_mask=self.grad)
+        values = {"out": out, "pre": pre, "mask": mask}
+        return [_nchw(values[name]) if name != "cols" else cols
+                for name in self.output_names()]
+
+    def infer_shape(self, node, input_shapes):
+        xs, ws = input_shapes[:2]
+        (b, _, h, wd), (f, c, kh, kw) = xs, ws
+        pad = self.conv.padding(kh, kw)
+        oh = output_size(h, kh, pad[0], self.conv.subsample[0])
+        ow = output_size(wd, kw, pad[1], self.conv.subsample[1])
+        out = (b, f, oh // self.ws[0], ow // self.ws[1])
+        shapes = {"out": out, "pre": out, "mask": (b, f, oh, ow),
+                  "cols": (c * kh * kw, oh * ow * b)}
+        return [shapes[name] for name in self.output_names()]
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} is built by the compiler after differentiation; "
+                                  "take gradients of the original graph")
+
+
+class ConvPoolGrad(Op):
+    """Gradients of a :class:`ConvPool`'s convolution and pooling: ``(gpooled, mask,
+    cols, x, w) -> (gw, gx)`` (those named in ``want``), where ``gpooled`` is the
+    gradient with respect to the pooled values and ``x`` gives the input's shape."""
+
+    __props__ = ("conv", "ws", "want")
+
+    def __init__(self, conv, ws, want=("gw", "gx")):
+        self.conv, self.ws, self.want = conv, tuple(ws), tuple(want)
+
+    def __str__(self):
+        return f"ConvPoolGrad{{{self.conv},maxpool({self.ws[0]},{self.ws[1]}),{'+'.join(self.want)}}}"
+
+    def make_node(self, gpooled, mask, cols, x, w):
+        inputs = [as_tensor_variable(v) for v in (gpooled, mask, cols, x, w)]
+        gpooled, mask, cols, x, w = inputs
+        dtype = np.result_type(gpooled.dtype, w.dtype).name
+        types = {"gw": TensorType(dtype, w.type.shape), "gx": TensorType(dtype, x.type.shape)}
+        return Apply(self, inputs, [TensorVariable(types[name]) for name in self.want])
+
+    def perform(self, node, inputs):
+        gpooled, mask, cols, x, w = inputs
+        result = convpool_backward(gpooled, mask.transpose(1, 2, 3, 0), cols, x.shape, w,
+                                   self.conv, self.ws, self.want)
+        return [result[name].astype(out.dtype, copy=False)
+                for name, out in zip(self.want, node.outputs)]
+
+    def infer_shape(self, node, input_shapes):
+        shapes = {"gw": input_shapes[4], "gx": input_shapes[3]}
+        return [shapes[name] for name in self.want]
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} is built by the compiler after differentiation")
+
+
+def _nchw(chwb):
+    """A (C, H, W, B) array seen as (B, C, H, W) (a view)."""
+    return chwb.transpose(3, 0, 1, 2)
