@@ -279,3 +279,51 @@ def shallow_network(mini_batch_size=10, n_hidden=30, activation=None, seed=0, p_
     rng = np.random.RandomState(seed)
     return Network([FullyConnectedLayer(784, n_hidden, activation or sigmoid, p_dropout, rng=rng),
                     SoftmaxLayer(n_hidden, 10, p_dropout)], mini_batch_size)
+
+
+def compiled_ops(f):
+    """The ops of a compiled function's rewritten graph, in the order they run."""
+    return [node.op for node in f.fgraph.nodes]
+
+
+def check_rewrite(build, calls=(), present=(), absent=(), mode="FAST_RUN", rtol=1e-5, atol=1e-6):
+    """The rewrite tester: the graph ``mode`` produces holds the expected ops, and its
+    results (outputs and updated shared values) equal the plain reference's.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(mode) -> (function, shared variables)``, called once for ``mode`` and
+        once for ``FAST_COMPILE``, each time building its own shared variables.
+    calls : list of tuples
+        The arguments of each call (one empty call by default).
+    present, absent : iterables of op classes
+        Classes an op of the rewritten graph must (must not) be an instance of.
+    rtol, atol : float
+        Tolerances between the two modes' results.
+
+    Returns
+    -------
+    Function
+        The function compiled with ``mode``.
+    """
+    f, shared = build(mode)
+    ref, ref_shared = build("FAST_COMPILE")
+    ops = compiled_ops(f)
+    for cls in present:
+        assert any(isinstance(op, cls) for op in ops), \
+            f"no {cls.__name__} in the rewritten graph: {[str(op) for op in ops]}"
+    for cls in absent:
+        found = [str(op) for op in ops if isinstance(op, cls)]
+        assert not found, f"{cls.__name__} left in the rewritten graph: {found}"
+    for args in list(calls) or [()]:
+        got, want = f(*args), ref(*args)
+        got = got if isinstance(got, list) else [got]
+        want = want if isinstance(want, list) else [want]
+        for g, w in zip(got, want):
+            assert np.asarray(g).dtype == np.asarray(w).dtype
+            np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+        for s, r in zip(shared, ref_shared):
+            np.testing.assert_allclose(s.get_value(), r.get_value(), rtol=rtol, atol=atol,
+                                       err_msg=f"shared variable {s.name}")
+    return f

@@ -73,7 +73,7 @@ class FusedKernel:
         for k, instr in enumerate(program):
             for r in instr.refs:
                 last[_root(base, r)] = k
-            if instr.kind == "dimshuffle":
+            if instr.kind in ("dimshuffle", "broadcast"):
                 base[k] = _root(base, instr.refs[0])
         for k in op.outputs:
             last[k] = n  # outputs live to the end
@@ -98,6 +98,11 @@ class FusedKernel:
             if instr.kind == "dimshuffle":
                 location[k] = f"v{k}"
                 lines.append(f"v{k} = {_view_expr(args[0], instr.arg, _shape_of(instr.refs[0], in_shapes, shapes))}")
+                continue
+            if instr.kind == "broadcast":
+                self.globals["_broadcast_to"] = np.broadcast_to
+                location[k] = f"v{k}"
+                lines.append(f"v{k} = _broadcast_to({args[0]}, {shapes[k]!r})")
                 continue
             if k in out_index:
                 dest = f"o{out_index[k]}"
@@ -190,7 +195,7 @@ def inplace_ok(op, out, inp):
     for step, instr in enumerate(op.program):
         if any(_root(base, r) == -1 - inp for r in instr.refs):
             last = step
-        if instr.kind == "dimshuffle":
+        if instr.kind in ("dimshuffle", "broadcast"):
             base[step] = _root(base, instr.refs[0])
     return last < k or (last == k and _alias_ok(op.program[k]))
 

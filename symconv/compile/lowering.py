@@ -17,7 +17,7 @@ import numpy as np
 from ..graph.basic import SharedVariable
 from ..ops.blas import Dot
 from ..ops.convpool import ConvPool, ConvPoolGrad
-from ..ops.fused import FusedElemwise, ScaledDot
+from ..ops.fused import Affine, FusedElemwise, ScaledDot
 from ..ops.indexing import Subtensor
 from ..ops.shape import DimShuffle, Flatten, Reshape, Shape
 from .kernels import FusedKernel, inplace_ok
@@ -275,11 +275,32 @@ class ConvPoolGradLowering(Lowering):
             em.bind(node.outputs[op.want.index("gw")], gw)
 
 
+class AffineLowering(Lowering):
+    """``act(dot(x, w) + b)``: the GEMM into a buffer, bias and activation in place."""
+
+    def storage(self, node, values):
+        return [(BUFFER,) for _ in node.outputs]
+
+    def emit(self, em):
+        from ..ops.fused import activate
+        node = em.node
+        x, w, b = (em.name(v) for v in node.inputs)
+        out = em.out(node.outputs[0])
+        pre = em.out(node.outputs[1]) if node.op.act else out
+        em.line(f"{em.glob(np.matmul, 'matmul')}({x}, {w}, out={pre})")
+        em.line(f"{em.glob(np.add, 'add')}({pre}, {b}, out={pre})")
+        if node.op.act:
+            em.line(f"{em.glob(activate, 'activate')}({node.op.act!r}, {pre}, {out})")
+            em.bind(node.outputs[1], pre)
+        em.bind(node.outputs[0], out)
+
+
 _RULES = [
     (FusedElemwise, FusedLowering()),
     (ConvPool, ConvPoolLowering()),
     (ConvPoolGrad, ConvPoolGradLowering()),
     (ScaledDot, DotLowering()),
+    (Affine, AffineLowering()),
     (Dot, DotLowering()),
     (DimShuffle, DimShuffleLowering()),
     (Subtensor, SubtensorLowering()),

@@ -25,22 +25,8 @@ from ..graph.basic import Apply, Op
 from ..graph.type import TensorType
 from ..tensor.variable import TensorVariable, as_tensor_variable
 from .conv import _oriented, conv2d_grad_inputs, output_size, to_chwb
-from .elemwise import SCALAR_OPS
-
-ACTIVATIONS = (None, "relu", "sigmoid", "tanh")
-
-
-def _activate(act, z, out):
-    """``out = act(z)`` for the activations a ConvPool absorbs (as the graph computes them)."""
-    if act == "relu":
-        np.maximum(z, z.dtype.type(0), out=out)
-    elif act == "tanh":
-        np.tanh(z, out=out)
-    elif act == "sigmoid":
-        np.copyto(out, SCALAR_OPS["sigmoid"].kernel(z))
-    else:
-        np.copyto(out, z)
-    return out
+from .fused import AFFINE_ACTIVATIONS as ACTIVATIONS
+from .fused import activate
 
 
 def _windows(c, ws, pooled):
@@ -107,7 +93,7 @@ def convpool_forward(x, w, b, conv, ws, act, out=None, pre=None, mask=None, cols
         elif out is not pre:
             np.copyto(out, pre)
     else:
-        out = _activate(act, pre, np.empty_like(pre) if out is None else out)
+        out = activate(act, pre, np.empty_like(pre) if out is None else out)
     return out, pre, mask, cols
 
 

@@ -5,7 +5,13 @@ and ``debugprint(f)`` shows them in a compiled function's graph.
 
 - :class:`FusedElemwise`: a group of elementwise nodes (with the dimshuffles,
   casts and reductions at its edges) run as one kernel, a generated sequence
-  of NumPy ufunc calls writing into preallocated buffers.
+  of NumPy ufunc calls writing into preallocated buffers;
+- :class:`ScaledDot`: ``alpha * dot(x, y)``, scaling the smallest operand;
+- :class:`SoftmaxNLL` and :class:`SoftmaxNLLGrad`: softmax with the negative
+  log-likelihood of integer labels, and its gradient ``(sm - onehot) * g``;
+- :class:`Affine`: ``act(dot(x, w) + b)``, a fully connected layer.
+
+The convolution-pooling layer is in :mod:`symconv.ops.convpool`.
 """
 import numpy as np
 
@@ -21,7 +27,7 @@ class Instruction:
 
     Parameters
     ----------
-    kind : {"scalar", "cast", "dimshuffle", "reduce", "sum_to"}
+    kind : {"scalar", "cast", "dimshuffle", "broadcast", "reduce", "sum_to"}
     arg : the scalar op name, target dtype, dimshuffle pattern, or
         ``(reducer, axes, keepdims)``
     refs : tuple of int
@@ -85,6 +91,8 @@ def evaluate(instr, args):
             out = _REDUCERS[reducer](args[0], axis=axes, keepdims=keepdims)
     elif instr.kind == "sum_to":
         out = sum_to_shape(args[0], np.shape(args[1]))
+    elif instr.kind == "broadcast":
+        out = np.broadcast_to(args[0], np.broadcast_shapes(np.shape(args[0]), np.shape(args[1])))
     else:
         raise ValueError(f"unknown fused instruction kind {instr.kind!r}")
     if not isinstance(out, np.ndarray) or out.dtype.name != instr.type.dtype:
@@ -125,7 +133,7 @@ class FusedElemwise(Op):
         self.destroy = tuple(destroy)
 
     def __str__(self):
-        names = [ins.label() for ins in self.program if ins.kind != "dimshuffle"]
+        names = [ins.label() for ins in self.program if ins.kind not in ("dimshuffle", "broadcast")]
         body = ",".join(str(n) for n in names[:6]) + (",..." if len(names) > 6 else "")
         text = f"fused{{{body}}}"
         if self.destroy:
@@ -191,6 +199,8 @@ def instruction_shape(instr, arg_shapes):
         return tuple(s for i, s in enumerate(shape) if i not in axes)
     if instr.kind == "sum_to":
         return tuple(arg_shapes[1])
+    if instr.kind == "broadcast":
+        return tuple(np.broadcast_shapes(*arg_shapes))
     raise ValueError(instr.kind)
 
 
@@ -326,3 +336,68 @@ def _is_zeros(v):
     node = v.owner
     return node is not None and isinstance(node.op, Alloc) and \
         isinstance(node.inputs[0], Constant) and not np.any(node.inputs[0].data)
+
+
+# --- affine layers ------------------------------------------------------------------
+
+AFFINE_ACTIVATIONS = (None, "relu", "sigmoid", "tanh")
+
+
+def activate(act, z, out):
+    """``out = act(z)`` as the graph computes it (ReLU is ``maximum(0, z)``)."""
+    if act == "relu":
+        np.maximum(z, z.dtype.type(0), out=out)
+    elif act == "tanh":
+        np.tanh(z, out=out)
+    elif act == "sigmoid":
+        np.copyto(out, SCALAR_OPS["sigmoid"].kernel(z))
+    elif out is not z:
+        np.copyto(out, z)
+    return out
+
+
+class Affine(Op):
+    """``act(dot(x, w) + b)`` for a matrix ``x``, matrix ``w`` and vector ``b``: a fully
+    connected layer as one kernel (a GEMM into the output, the bias and the
+    activation applied in place).
+
+    Outputs ``out``, then ``pre`` (``dot(x, w) + b``) when there is an activation.
+    """
+
+    __props__ = ("act",)
+
+    def __init__(self, act=None):
+        if act not in AFFINE_ACTIVATIONS:
+            raise ValueError(f"Affine: unknown activation {act!r}")
+        self.act = act
+
+    def __str__(self):
+        return f"Affine{{{self.act}}}" if self.act else "Affine"
+
+    def make_node(self, x, w, b):
+        from ..tensor.variable import as_tensor_variable
+        from .blas import Dot
+        x, w, b = as_tensor_variable(x), as_tensor_variable(w), as_tensor_variable(b)
+        if x.ndim != 2 or w.ndim != 2 or b.ndim != 1:
+            raise TypeError(f"{self}: expects a matrix, a matrix and a vector, got "
+                            f"{x.describe()}, {w.describe()}, {b.describe()}")
+        z = Dot().make_node(x, w).outputs[0]
+        cols = z.type.shape[1] if z.type.shape[1] is not None else b.type.shape[0]
+        out = TensorType(np.result_type(z.dtype, b.dtype).name, (z.type.shape[0], cols))
+        outputs = [TensorVariable(out)] + ([TensorVariable(out)] if self.act else [])
+        return Apply(self, [x, w, b], outputs)
+
+    def perform(self, node, inputs):
+        x, w, b = inputs
+        pre = np.dot(x, w)
+        pre += b
+        if self.act is None:
+            return [pre]
+        return [activate(self.act, pre, np.empty_like(pre)), pre]
+
+    def infer_shape(self, node, input_shapes):
+        shape = (input_shapes[0][0], input_shapes[1][1])
+        return [shape] * len(node.outputs)
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} is built by the compiler after differentiation")

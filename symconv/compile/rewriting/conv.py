@@ -11,11 +11,10 @@ of them has to be kept.
 """
 from ...ops.conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from ...ops.convpool import ConvPool, ConvPoolGrad
-from ...ops.elemwise import Elemwise
 from ...ops.pool import MaxPoolGrad, Pool
 from ...ops.shape import DimShuffle
 from .registry import node_rewrite
-from .utils import is_constant_equal, scalar_name
+from .utils import activation_of, reads_shape_only, redirect_shape_uses, scalar_name
 
 
 def _same_conv(a, b):
@@ -33,22 +32,6 @@ def _channel_bias(v):
     if node is not None and isinstance(node.op, DimShuffle) and \
             node.op.pattern == ("x", 0, "x", "x") and node.inputs[0].ndim == 1:
         return node.inputs[0]
-    return None
-
-
-def _activation(node, z):
-    """The activation name if ``node`` applies ReLU, sigmoid or tanh to ``z``."""
-    if not isinstance(node.op, Elemwise) or node.outputs[0].type != z.type:
-        return None
-    name = node.op.scalar_op.name
-    if name in ("sigmoid", "tanh") and node.inputs[0] is z:
-        return name
-    if name == "maximum":
-        a, b = node.inputs
-        other = b if a is z else a if b is z else None
-        if other is not None and other is not z and is_constant_equal(other, 0) and \
-                all(s == 1 for s in other.type.shape):
-            return "relu"
     return None
 
 
@@ -86,7 +69,7 @@ def _bias_and_activation(fgraph, p, forward):
     if b is None or other is p or z.type.dtype != p.type.dtype or b.dtype != p.dtype or \
             not p.type.is_compatible(z.type):
         return None, None, None, None
-    acts = [(c, _activation(c, z)) for c, _ in fgraph.client_list(z) if c != "output"]
+    acts = [(c, activation_of(c, z)) for c, _ in fgraph.client_list(z) if c != "output"]
     acts = [(c, name) for c, name in acts if name is not None]
     if len(acts) != 1:
         return b, z, None, None
@@ -105,15 +88,22 @@ def conv_pool(fgraph, node):
     if cnode is None or not isinstance(cnode.op, Conv2d):
         return None
     x, w = cnode.inputs
-    grads = []
-    for client, _ in fgraph.client_list(c):
+    grads, c_shape_uses = [], []
+    for client, i in fgraph.client_list(c):
         if client is node:
             continue
-        if client == "output" or not _pool_grad_of(client, op, c, p):
+        if reads_shape_only(client, i):
+            c_shape_uses.append((client, i))
+        elif client == "output" or not _pool_grad_of(client, op, c, p):
             return None
-        grads.append(client)
+        else:
+            grads.append(client)
+    if c_shape_uses and not grads:
+        return None  # without the gradient, nothing of c's shape is left to read
+    p_shape_uses = [(client, i) for client, i in fgraph.client_list(p)
+                    if reads_shape_only(client, i)]
     forward = [(client, i) for client, i in fgraph.client_list(p)
-               if not (client in grads and i == 1)]
+               if not (client in grads and i == 1) and (client, i) not in p_shape_uses]
     uses = _gradient_uses(fgraph, grads, x, w, cnode.op)
     if uses is None:
         return None
@@ -126,8 +116,10 @@ def conv_pool(fgraph, node):
         replace = {z: outs[0]}
     else:
         replace = {p: outs[0]}
+    replace.update(redirect_shape_uses(p_shape_uses, p, outs[0]))
     if grads:
         mask, cols = outs[-2], outs[-1]
+        replace.update(redirect_shape_uses(c_shape_uses, c, mask))
         for gnode, found in uses:
             want = tuple(k for k in ("gw", "gx") if k in found)
             if not want:

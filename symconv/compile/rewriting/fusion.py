@@ -3,13 +3,13 @@
 Nodes are visited from the outputs back. A node joins a group of its
 consumers (its other consumers then read it as an extra output of the
 group), provided the group stays convex: no path may leave the group and come back into it, or the fused
-kernel would need a value computed after it. Dimshuffles (views), casts,
-float reductions and ``sum_to`` join groups too, so a bias broadcast or a bias
-gradient costs no separate step. Each group becomes a :class:`FusedElemwise`.
+kernel would need a value computed after it. Dimshuffles and
+``broadcast_like`` (views), casts, float reductions and ``sum_to`` join groups
+too, so a bias broadcast or a bias gradient costs no separate step. Each group becomes a :class:`FusedElemwise`.
 """
 from ...ops.elemwise import Cast, Elemwise
 from ...ops.fused import FusedElemwise, Instruction
-from ...ops.reduction import Max, Mean, Min, Prod, Sum, SumTo
+from ...ops.reduction import BroadcastLike, Max, Mean, Min, Prod, Sum, SumTo
 from ...ops.shape import DimShuffle
 from .registry import graph_rewrite
 
@@ -29,7 +29,12 @@ def _kind(node):
         return "reduce"
     if isinstance(op, SumTo) and node.inputs[0].type.is_float:
         return "sum_to"
+    if isinstance(op, BroadcastLike):
+        return "broadcast"
     return None
+
+
+_VIEWS = ("dimshuffle", "broadcast")  # cost nothing: they join a group only as internal values
 
 
 def _instruction(node, kind, refs):
@@ -69,13 +74,13 @@ def find_groups(fgraph):
         target = None
         for g in inside:
             outside = [c for c in users if c == "output" or group_of.get(c) != g]
-            if kind == "dimshuffle" and outside:
+            if kind in _VIEWS and outside:
                 break  # a view used elsewhere too is cheaper left alone
             if _convex_with(n, g, outside, index, ancestors, members, group_anc):
                 target = g
                 break
         if target is None:
-            if kind == "dimshuffle":
+            if kind in _VIEWS:
                 continue
             target = len(members)
             members.append(0)

@@ -10,9 +10,10 @@ from .registry import graph_rewrite
 from .utils import is_stateful
 
 
-@graph_rewrite("merge", tags=("cse",))
+@graph_rewrite("merge", "specialize", tags=("cse",))
 def merge(fgraph, log):
-    """Common-subexpression elimination over the whole graph, in one topological sweep."""
+    """Common-subexpression elimination over the whole graph, in one topological sweep
+    (again after specialization, for what the rewrites built)."""
     canonical = {}    # variable -> the variable it is merged into
     constants = {}    # signature -> first constant seen
     seen = {}         # (op, inputs) -> node

@@ -87,10 +87,12 @@ def node_rewrite(*phases, ops=None, name=None, tags=()):
     return decorate
 
 
-def graph_rewrite(phase, name=None, tags=()):
-    """Register ``fn(fgraph, log)``, run once over the whole graph in ``phase``."""
+def graph_rewrite(*phases, name=None, tags=()):
+    """Register ``fn(fgraph, log)``, run once over the whole graph in each of ``phases``
+    (after the phase's node rewrites)."""
     def decorate(fn):
-        REGISTRY.add(Rewrite(fn, phase, name or fn.__name__, tags, None, "graph"))
+        for phase in phases:
+            REGISTRY.add(Rewrite(fn, phase, name or fn.__name__, tags, None, "graph"))
         return fn
     return decorate
 
@@ -188,7 +190,7 @@ def enabled_rewrites(phases, include=(), exclude=()):
         wanted = rewrite.phase in phases or labels & include
         if wanted and not labels & exclude:
             chosen.append(rewrite)
-    return chosen
+    return sorted(chosen, key=lambda r: PHASES.index(r.phase))  # stable: in run order
 
 
 def run_phases(fgraph, rewrites, log=None):

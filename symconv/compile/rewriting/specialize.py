@@ -1,6 +1,8 @@
 """Specialize: cheaper equivalents of what the graph computes.
 
-``x ** 2`` and ``x * x`` -> ``sqr(x)``, ``x ** 0.5`` -> ``sqrt(x)``, and a scalar
+``x ** 2`` and ``x * x`` -> ``sqr(x)``, ``x ** 0.5`` -> ``sqrt(x)``;
+``act(dot(x, W) + b)`` -> one :class:`Affine` kernel (ReLU, sigmoid, tanh or
+none), when nothing else reads the product; and a scalar
 factor applied to a matrix product becomes part of it (``scaled_dot``), whose kernel
 scales the smallest of the two operands and the product, so that the SGD update
 ``W - eta * dot(x.T, g)`` scales the small gradient, not the weight-sized product.
@@ -10,9 +12,12 @@ import numpy as np
 from ...ops import elemwise as E
 from ...ops.blas import Dot
 from ...ops.elemwise import Elemwise
-from ...ops.fused import ScaledDot
+from ...ops.fused import Affine, ScaledDot
+from ...ops.shape import DimShuffle
 from .registry import node_rewrite
-from .utils import can_stand_for, is_constant_equal, scalar_constant
+from .shapes import same_shape
+from .utils import (activation_of, can_stand_for, is_constant_equal, reads_shape_only,
+                    redirect_shape_uses, scalar_constant)
 
 
 def _same(new, old):
@@ -50,3 +55,45 @@ def scaled_dot(fgraph, node):
         return None
     alpha = np.asarray(scalar_constant(c), dtype=product.dtype).item()
     return _same(ScaledDot(alpha)(x, y), node.outputs[0])
+
+
+def _row_bias(v):
+    """``b`` when ``v`` is a vector ``b`` or ``b.dimshuffle('x', 0)``."""
+    if v.ndim == 1:
+        return v
+    node = v.owner
+    if node is not None and isinstance(node.op, DimShuffle) and node.op.pattern == ("x", 0):
+        return node.inputs[0]
+    return None
+
+
+@node_rewrite("specialize", ops=(Elemwise,), tags=("affine",))
+def affine(fgraph, node):
+    """``act(dot(x, W) + b)`` -> ``Affine{act}(x, W, b)``."""
+    if node.op.scalar_op.name != "add":
+        return None
+    for d, other in (node.inputs, node.inputs[::-1]):
+        if d.owner is not None and isinstance(d.owner.op, Dot) and d.ndim == 2:
+            break
+    else:
+        return None
+    x, w = d.owner.inputs
+    b = _row_bias(other)
+    z = node.outputs[0]
+    if b is None or x.ndim != 2 or w.ndim != 2 or z.dtype != d.dtype or b.dtype != d.dtype:
+        return None
+    # the product may also be read for its shape only, which z has too
+    shape_uses = [(c, i) for c, i in fgraph.client_list(d) if c is not node]
+    if not all(reads_shape_only(c, i) for c, i in shape_uses) or \
+            (shape_uses and not same_shape(fgraph, d, z)):
+        return None
+    acts = [(c, activation_of(c, z)) for c, _ in fgraph.client_list(z) if c != "output"]
+    acts = [(c, name) for c, name in acts if name is not None]
+    act = acts[0][1] if len(acts) == 1 else None
+    outs = Affine(act).make_node(x, w, b).outputs
+    if not all(can_stand_for(o, z) for o in outs):
+        return None
+    new_z = outs[0] if act is None else outs[1]
+    replace = {z: outs[0]} if act is None else {acts[0][0].outputs[0]: outs[0], z: outs[1]}
+    replace.update(redirect_shape_uses(shape_uses, d, new_z))
+    return replace

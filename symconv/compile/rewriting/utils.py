@@ -82,3 +82,38 @@ def find_or_make(fgraph, op, inputs):
         if client != "output" and client.op == op and client.inputs == list(inputs):
             return client.outputs
     return op.make_node(*inputs).outputs
+
+
+def activation_of(node, z):
+    """``"relu"``, ``"sigmoid"`` or ``"tanh"`` when ``node`` applies that activation to ``z``
+    (ReLU written ``maximum(0, z)``, as ``symconv.nnet.relu`` does, or ``maximum(z, 0)``)."""
+    if not isinstance(node.op, Elemwise) or node.outputs[0].type != z.type:
+        return None
+    name = node.op.scalar_op.name
+    if name in ("sigmoid", "tanh") and node.inputs[0] is z:
+        return name
+    if name == "maximum":
+        a, b = node.inputs
+        other = b if a is z else a if b is z else None
+        if other is not None and other is not z and is_constant_equal(other, 0) and \
+                all(s == 1 for s in other.type.shape):
+            return "relu"
+    return None
+
+
+def reads_shape_only(node, i):
+    """True if input ``i`` of ``node`` is read for its shape only."""
+    from ...ops.reduction import BroadcastLike, SumTo
+    from ...ops.shape import Shape
+    return node != "output" and (isinstance(node.op, Shape) or (
+        isinstance(node.op, (SumTo, BroadcastLike)) and i == 1))
+
+
+def redirect_shape_uses(uses, old, new):
+    """Replacements making the nodes in ``uses`` (which read ``old`` for its shape only)
+    read ``new``, which has the same shape, instead."""
+    replace = {}
+    for node, _ in uses:
+        moved = node.op.make_node(*[new if v is old else v for v in node.inputs])
+        replace.update(zip(node.outputs, moved.outputs))
+    return replace

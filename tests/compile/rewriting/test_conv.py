@@ -1,0 +1,104 @@
+"""The conv-pool rewrite: network3's ConvPoolLayer and its gradient as two fused nodes."""
+import numpy as np
+import pytest
+
+import symconv as sc
+import symconv.tensor as T
+from symconv import nnet
+from symconv.ops.conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
+from symconv.ops.convpool import ConvPool, ConvPoolGrad
+from symconv.ops.pool import MaxPoolGrad, Pool
+from tests.helpers import check_rewrite, compiled_ops
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((3, 2, 9, 9))
+X[:, :, :3, :3] = 0.0                    # blank corners: windows of tied maxima, as MNIST has
+W = RNG.standard_normal((4, 2, 3, 3)) * 0.5
+B = RNG.standard_normal(4)
+UNFUSED = (Conv2d, Pool, MaxPoolGrad, Conv2dGradWeights, Conv2dGradInputs)
+
+
+def _layer(act, bias=True, border_mode="valid", ws=(2, 2), with_gx=True, cost_of=None):
+    def build(mode):
+        w = sc.shared(W, name="w", shape=W.shape)
+        b = sc.shared(B, name="b", shape=B.shape)
+        x = sc.shared(X, name="x", shape=X.shape)
+        c = nnet.conv2d(x, w, filter_shape=W.shape, input_shape=X.shape,
+                        border_mode=border_mode)
+        p = nnet.pool_2d(c, ws=ws, ignore_border=True)
+        z = p + b.dimshuffle("x", 0, "x", "x") if bias else p
+        out = act(z) if act else z
+        cost = ((out - 0.3) ** 2).sum() if cost_of is None else cost_of(out)
+        params = [w, b, x] if with_gx else [w, b]
+        if not bias:
+            params.remove(b)
+        grads = sc.grad(cost, params)
+        updates = [(q, q - 0.01 * g) for q, g in zip(params, grads)]
+        return sc.function([], [out, cost], updates=updates, mode=mode), params
+    return build
+
+
+@pytest.mark.parametrize("act", [nnet.relu, nnet.sigmoid, T.tanh, None])
+def test_conv_pool_bias_activation_and_gradient_fuse(act):
+    f = check_rewrite(_layer(act), calls=[()] * 2, present=(ConvPool, ConvPoolGrad),
+                      absent=UNFUSED, rtol=1e-10, atol=1e-12)
+    (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
+    assert fwd.bias and fwd.grad and fwd.act == {nnet.relu: "relu", nnet.sigmoid: "sigmoid",
+                                                 T.tanh: "tanh", None: None}[act]
+    (bwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPoolGrad)]
+    assert bwd.want == ("gw", "gx")
+    assert f.rewrites.fired("conv_pool") == 1
+
+
+def test_without_bias_odd_sizes_and_padding():
+    # a 7x7 conv output pooled 2x2 drops its last row and column
+    f = check_rewrite(_layer(nnet.relu, bias=False, border_mode=(1, 1)), calls=[()] * 2,
+                      present=(ConvPool, ConvPoolGrad), absent=UNFUSED, rtol=1e-10, atol=1e-12)
+    (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
+    assert not fwd.bias and fwd.act is None   # no bias: the activation stays elementwise
+
+
+def test_first_layer_needs_no_input_gradient():
+    f = check_rewrite(_layer(nnet.relu, with_gx=False), calls=[()] * 2,
+                      present=(ConvPoolGrad,), absent=UNFUSED, rtol=1e-10, atol=1e-12)
+    (bwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPoolGrad)]
+    assert bwd.want == ("gw",)
+
+
+def test_forward_only_function():
+    x = T.tensor4("x", dtype="float64")
+    w = sc.shared(W)
+    out = nnet.relu(nnet.max_pool_2d(nnet.conv2d(x, w), ds=(2, 2)))
+    f = sc.function([x], out)
+    (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
+    assert not fwd.grad and len(f.fgraph.nodes[0].outputs) == 1
+    ref = sc.function([x], out, mode="FAST_COMPILE")
+    np.testing.assert_allclose(f(X), ref(X), rtol=1e-12)
+
+
+def test_overlapping_windows_and_other_uses_are_left_alone():
+    x = T.tensor4("x", dtype="float64")
+    w = sc.shared(W)
+    c = nnet.conv2d(x, w)
+    overlapping = nnet.pool_2d(c, ws=(3, 3), stride=(1, 1))
+    f = sc.function([x], overlapping.sum())
+    assert not any(isinstance(op, ConvPool) for op in compiled_ops(f))
+    pooled = nnet.max_pool_2d(c, ds=(2, 2))
+    g = sc.function([x], [pooled.sum(), c.sum()])     # the convolution is needed on its own
+    assert not any(isinstance(op, ConvPool) for op in compiled_ops(g))
+    np.testing.assert_allclose(g(X)[1], sc.function([x], c.sum(), mode="FAST_COMPILE")(X))
+
+
+def test_can_be_switched_off():
+    f, _ = _layer(nnet.relu)(sc.Mode(exclude=["convpool"]))
+    ops = compiled_ops(f)
+    assert not any(isinstance(op, (ConvPool, ConvPoolGrad)) for op in ops)
+    assert any(isinstance(op, MaxPoolGrad) for op in ops)
+
+
+def test_ties_get_the_full_gradient_as_in_the_reference():
+    # every window of a blank image ties at 0: each tied position gets the gradient
+    def cost_of(out):
+        return out.sum()
+    check_rewrite(_layer(None, bias=False, cost_of=cost_of), calls=[()], present=(ConvPoolGrad,),
+                  rtol=1e-12, atol=1e-12)

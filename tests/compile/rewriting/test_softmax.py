@@ -1,0 +1,100 @@
+"""Softmax rewrites: log-softmax and the fused softmax negative log-likelihood."""
+import numpy as np
+
+import symconv as sc
+import symconv.tensor as T
+from symconv import nnet
+from symconv.ops.fused import SoftmaxNLL, SoftmaxNLLGrad
+from symconv.ops.indexing import IncSubtensor
+from symconv.ops.softmax import LogSoftmax, Softmax, SoftmaxGrad
+from tests.helpers import check_rewrite, compiled_ops
+
+NO_FUSION = sc.Mode(exclude=["fusion"])
+RNG = np.random.default_rng(0)
+SCORES = RNG.standard_normal((5, 4))
+LABELS = np.array([0, 3, 1, 1, 2], dtype="int32")
+
+
+def test_log_softmax():
+    x = T.dmatrix("x")
+    f = sc.function([x], T.log(nnet.softmax(x)), mode=NO_FUSION)
+    assert [type(op) for op in compiled_ops(f)] == [LogSoftmax]
+    big = np.array([[0.0, 2000.0, -2000.0]])
+    got = f(big)
+    assert np.isfinite(got).all()            # log(softmax) as written gives -inf
+    np.testing.assert_allclose(got, [[-2000.0, 0.0, -4000.0]])
+
+
+def _network3_cost(x, y):
+    p = nnet.softmax(x)
+    return -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+
+
+def test_network3_cost_and_gradient_become_the_fused_op():
+    x, y = T.dmatrix("x"), T.ivector("y")
+    cost = _network3_cost(x, y)
+    f = sc.function([x, y], [cost, sc.grad(cost, x)], mode=NO_FUSION)
+    ops = compiled_ops(f)
+    assert sum(isinstance(op, SoftmaxNLL) for op in ops) == 1
+    assert sum(isinstance(op, SoftmaxNLLGrad) for op in ops) == 1
+    assert not any(isinstance(op, (Softmax, SoftmaxGrad, LogSoftmax, IncSubtensor)) for op in ops)
+    assert f.rewrites.fired("softmax_nll") == 1 and f.rewrites.fired("softmax_nll_grad") == 1
+    c, g = f(SCORES, LABELS)
+    sm = np.exp(SCORES) / np.exp(SCORES).sum(axis=1, keepdims=True)
+    onehot = np.eye(4)[LABELS]
+    np.testing.assert_allclose(c, -np.log(sm[np.arange(5), LABELS]).mean())
+    np.testing.assert_allclose(g, (sm - onehot) / 5)    # the gradient is (softmax - onehot) / n
+
+
+def test_fused_cost_is_finite_where_the_graph_as_written_is_not():
+    x, y = T.dmatrix("x"), T.ivector("y")
+    cost = _network3_cost(x, y)
+    scores = np.array([[0.0, 1000.0], [3.0, 0.0]])
+    labels = np.array([0, 1], dtype="int32")
+    with np.errstate(divide="ignore"):
+        plain = sc.function([x, y], cost, mode="FAST_COMPILE")(scores, labels)
+    fused = sc.function([x, y], cost)(scores, labels)
+    assert np.isinf(plain) and np.isfinite(fused)
+    np.testing.assert_allclose(fused, (1000.0 + np.logaddexp(3.0, 0.0)) / 2)
+
+
+def test_categorical_crossentropy_of_softmax():
+    x, y = T.dmatrix("x"), T.ivector("y")
+    cost = nnet.categorical_crossentropy(nnet.softmax(x), y).mean()
+    f = sc.function([x, y], [cost, sc.grad(cost, x)], mode=NO_FUSION)
+    ops = compiled_ops(f)
+    assert any(isinstance(op, SoftmaxNLL) for op in ops)
+    assert any(isinstance(op, SoftmaxNLLGrad) for op in ops)
+    assert not any(isinstance(op, (Softmax, SoftmaxGrad)) for op in ops)
+
+
+def test_fewer_labels_than_rows():
+    def build(mode):
+        x, y = T.dmatrix("x"), T.ivector("y")
+        cost = _network3_cost(x, y)
+        return sc.function([x, y], [cost, sc.grad(cost, x)], mode=mode), []
+    f = check_rewrite(build, calls=[(SCORES, LABELS[:3])], present=(SoftmaxNLL, SoftmaxNLLGrad))
+    assert not f(SCORES, LABELS[:3])[1][3:].any()        # rows without a label get no gradient
+
+
+def test_gradient_through_log_softmax_without_labels():
+    weights = RNG.standard_normal((5, 4))
+
+    def build(mode):
+        x = T.dmatrix("x")
+        w = T.constant(weights)
+        cost = (T.log(nnet.softmax(x)) * w).sum()
+        return sc.function([x], [cost, sc.grad(cost, x)], mode=mode), []
+    f = check_rewrite(build, calls=[(SCORES,)], absent=(SoftmaxGrad,))
+    assert f.rewrites.fired("softmax_grad_of_log") == 1
+
+
+def test_softmax_rewrites_compute_the_same_as_the_reference():
+    def build(mode):
+        x, y, w = T.dmatrix("x"), T.ivector("y"), T.dmatrix("w")
+        cost = _network3_cost(T.dot(x, w), y) + nnet.categorical_crossentropy(
+            nnet.softmax(x), y).sum()
+        return sc.function([x, y, w], [cost] + sc.grad(cost, [x, w]), mode=mode), []
+    w = RNG.standard_normal((4, 4))
+    check_rewrite(build, calls=[(SCORES, LABELS, w)], present=(SoftmaxNLL, SoftmaxNLLGrad),
+                  rtol=1e-10, atol=1e-12)
