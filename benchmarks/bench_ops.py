@@ -241,6 +241,7 @@ def main(argv=None):
     header = f"{'batch':>5}  {'op':<40} {'symconv ms':>10} {'loop ms':>9} {'loop/ours':>9}"
     if has_torch:
         header += f" {'torch ms':>9} {'torch/ours':>10}"
+    print(f"load average before: {_load()} (2 cores; other processes skew the timings)")
     print(header)
     print("-" * len(header))
     for batch in args.batches:
@@ -254,8 +255,13 @@ def main(argv=None):
             print(_row(batch, name, times, has_torch))
         print(_row(batch, "network3's ops, one step (no image grad)", totals, has_torch))
         print()
+    print(f"load average after: {_load()}")
     if not has_torch:
         print("(PyTorch is not installed: pip install '.[bench]' to compare)")
+
+
+def _load():
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def _row(batch, name, times, has_torch):
