@@ -63,7 +63,7 @@ class _Namer:
         return name
 
 
-def debugprint(obj, file=None, print_trace=False):
+def debugprint(obj, file=None, print_trace=False, print_kernels=False):
     """Print the graph of ``obj`` (variables or a compiled function), one node a line.
 
     Parameters
@@ -74,6 +74,9 @@ def debugprint(obj, file=None, print_trace=False):
         Where to print (stdout by default); "str" prints nothing and returns the text.
     print_trace : bool
         Add the file and line of user code that built each node.
+    print_kernels : bool
+        For a compiled function, add the code it runs: the generated schedule and
+        the source of each fused kernel (see :func:`kernel_source`).
 
     Returns
     -------
@@ -109,10 +112,18 @@ def debugprint(obj, file=None, print_trace=False):
         lines.append("outputs: " + "  ".join(f"{lab}={namer(o)}" for lab, o in zip(labels, outputs)))
     else:
         lines.append("outputs: " + "  ".join(namer(o) for o in outputs))
+    if print_kernels and extra is not None:
+        lines.append(kernel_source(obj))
     text = "\n".join(lines)
     if file != "str":
         print(text, file=file or sys.stdout)
     return text
+
+
+def kernel_source(function):
+    """The Python code a compiled function runs: its schedule for the shapes of the
+    last call and the generated source of each fused kernel."""
+    return function.kernel_source()
 
 
 def to_networkx(obj):

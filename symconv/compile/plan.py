@@ -151,7 +151,7 @@ class ScheduleProgram:
             for out, r in zip(node.outputs, results):
                 values[out] = r
                 if self.nan_guard:
-                    _guard(node, out, r)
+                    _guard(node, out, r, inputs)
         return values
 
     def _key(self, values):
@@ -171,9 +171,16 @@ def _guard_input(var, value):
         raise NanGuardError(nan_message(f"input {var.describe()}", arr, None))
 
 
-def _guard(node, out, value):
+def _guard(node, out, value, inputs=None):
     arr = np.asarray(value)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        if inputs is not None and hasattr(node.op, "run_program"):
+            # name the first node of the fused group that produced it
+            for instr, v in zip(node.op.program, node.op.run_program(inputs)):
+                v = np.asarray(v)
+                if v.dtype.kind == "f" and not np.isfinite(v).all():
+                    raise NanGuardError(nan_message(
+                        f"'{instr.origin}' (inside a fused kernel)", v, instr.trace))
         raise NanGuardError(nan_message(f"node '{node.op}' (output {out.type.short()})",
                                         arr, node.trace))
 

@@ -1,0 +1,78 @@
+"""The fused conv-pool kernels against the separate network ops and finite differences."""
+import numpy as np
+import pytest
+
+import symconv as sc
+import symconv.tensor as T
+from symconv import nnet
+from symconv.ops.conv import Conv2d
+from symconv.ops.convpool import ConvPool, ConvPoolGrad, convpool_backward, convpool_forward
+
+RNG = np.random.default_rng(0)
+
+
+def _reference(x, w, b, act, border_mode, ws):
+    """Output and input/filter gradients of sum(out * r) through the separate ops."""
+    xs, ws_, bs = T.dtensor4("x"), T.dtensor4("w"), T.dvector("b")
+    pooled = nnet.pool_2d(nnet.conv2d(xs, ws_, border_mode=border_mode), ws=ws)
+    z = pooled + bs.dimshuffle("x", 0, "x", "x")
+    out = {None: lambda v: v, "relu": nnet.relu, "sigmoid": nnet.sigmoid, "tanh": T.tanh}[act](z)
+    r = T.dtensor4("r")
+    grads = sc.grad((out * r).sum(), [xs, ws_, pooled])
+    return sc.function([xs, ws_, bs, r], [out] + grads, mode="FAST_COMPILE")
+
+
+@pytest.mark.parametrize("act,border_mode,ws,size", [
+    ("relu", "valid", (2, 2), 8), ("sigmoid", "valid", (2, 2), 9), ("tanh", (1, 1), (2, 3), 7),
+    (None, "full", (3, 3), 6)])
+def test_forward_and_backward_equal_the_separate_ops(act, border_mode, ws, size):
+    x = RNG.standard_normal((3, 2, size, size))
+    x[0, :, :4, :4] = 0.0                          # tied maxima
+    w = RNG.standard_normal((4, 2, 3, 3))
+    b = RNG.standard_normal(4)
+    ref = _reference(x, w, b, act, border_mode, ws)
+    conv = Conv2d(border_mode=border_mode)
+    out, pre, mask, cols = convpool_forward(x, w, b, conv, ws, act)
+    r = RNG.standard_normal(out.transpose(3, 0, 1, 2).shape)
+    want_out, want_gx, want_gw, want_gpooled = ref(x, w, b, r)
+    np.testing.assert_allclose(out.transpose(3, 0, 1, 2), want_out, rtol=1e-12, atol=1e-12)
+    got = convpool_backward(want_gpooled, mask, cols, x.shape, w, conv, ws, ("gw", "gx"))
+    np.testing.assert_allclose(got["gw"], want_gw, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got["gx"], want_gx, rtol=1e-10, atol=1e-12)
+
+
+def test_backward_by_finite_differences():
+    x = RNG.standard_normal((2, 1, 6, 6))
+    w = RNG.standard_normal((3, 1, 3, 3))
+    conv = Conv2d()
+    out, pre, mask, cols = convpool_forward(x, w, None, conv, (2, 2), None)
+    g = RNG.standard_normal(out.transpose(3, 0, 1, 2).shape)
+    got = convpool_backward(g, mask, cols, x.shape, w, conv, (2, 2), ("gw", "gx"))
+
+    def cost(xv, wv):
+        o = convpool_forward(xv, wv, None, conv, (2, 2), None, want_mask=False)[0]
+        return float((o.transpose(3, 0, 1, 2) * g).sum())
+    eps = 1e-6
+    for name, arr, grad in (("gx", x, got["gx"]), ("gw", w, got["gw"])):
+        direction = RNG.standard_normal(arr.shape)
+        plus = cost(x + eps * direction, w) if name == "gx" else cost(x, w + eps * direction)
+        minus = cost(x - eps * direction, w) if name == "gx" else cost(x, w - eps * direction)
+        np.testing.assert_allclose((plus - minus) / (2 * eps), (grad * direction).sum(),
+                                   rtol=1e-6, err_msg=name)
+
+
+def test_ops_and_their_types():
+    x = T.tensor4("x", dtype="float32", shape=(10, 1, 28, 28))
+    w = sc.shared(np.zeros((20, 1, 5, 5), "float32"), shape=(20, 1, 5, 5))
+    b = sc.shared(np.zeros(20, "float32"), shape=(20,))
+    op = ConvPool(Conv2d(), (2, 2), "relu", bias=True, grad=True)
+    out, pre, mask, cols = op(x, w, b)
+    assert out.type.short() == "f32[10,20,12,12]" == pre.type.short()
+    assert mask.type.short() == "b1[10,20,24,24]" and cols.type.short() == "f32[25,5760]"
+    assert str(op) == "ConvPool{Conv2d{valid},maxpool(2,2),bias,relu,+grad}"
+    gw, gx = ConvPoolGrad(Conv2d(), (2, 2))(out, mask, cols, x, w)
+    assert gw.type.short() == "f32[20,1,5,5]" and gx.type.short() == "f32[10,1,28,28]"
+    values = sc.function([], [out, gw], mode="FAST_COMPILE", givens={
+        x: T.constant(RNG.standard_normal((10, 1, 28, 28)).astype("float32"))})()
+    assert values[0].dtype == np.float32 and values[0].shape == (10, 20, 12, 12)
+    assert (values[0] >= 0).all()
