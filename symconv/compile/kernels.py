@@ -100,6 +100,9 @@ class FusedKernel:
                 lines.append(f"v{k} = {_view_expr(args[0], instr.arg, _shape_of(instr.refs[0], in_shapes, shapes))}")
                 continue
             if instr.kind == "broadcast":
+                if _broadcast_implicit(program, k, shapes):
+                    location[k] = args[0]   # the ufuncs reading it broadcast it themselves
+                    continue
                 self.globals["_broadcast_to"] = np.broadcast_to
                 location[k] = f"v{k}"
                 lines.append(f"v{k} = _broadcast_to({args[0]}, {shapes[k]!r})")
@@ -198,6 +201,16 @@ def inplace_ok(op, out, inp):
         if instr.kind in ("dimshuffle", "broadcast"):
             base[step] = _root(base, instr.refs[0])
     return last < k or (last == k and _alias_ok(op.program[k]))
+
+
+def _broadcast_implicit(program, k, shapes):
+    """True if every reader of value ``k`` (a broadcast view) is a ufunc whose result
+    already has the broadcast shape, so the view adds nothing."""
+    readers = [(j, instr) for j, instr in enumerate(program) if k in instr.refs]
+    return bool(readers) and all(
+        instr.kind == "scalar" and len(shapes[j]) >= len(shapes[k]) and
+        tuple(shapes[j][len(shapes[j]) - len(shapes[k]):]) == tuple(shapes[k])
+        for j, instr in readers)
 
 
 def _root(base, ref):

@@ -17,7 +17,7 @@ import numpy as np
 from ..graph.basic import SharedVariable
 from ..ops.blas import Dot
 from ..ops.convpool import ConvPool, ConvPoolGrad
-from ..ops.fused import Affine, FusedElemwise, ScaledDot
+from ..ops.fused import Affine, FusedElemwise, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad
 from ..ops.indexing import Subtensor
 from ..ops.shape import DimShuffle, Flatten, Reshape, Shape
 from .kernels import FusedKernel, inplace_ok
@@ -295,12 +295,87 @@ class AffineLowering(Lowering):
         em.bind(node.outputs[0], out)
 
 
+class SoftmaxNLLLowering(Lowering):
+    """Softmax and the NLL of the labels, written into buffers by direct ufunc calls."""
+
+    def storage(self, node, values):
+        return [(BUFFER,), (BUFFER,)]
+
+    def emit(self, em):
+        node = em.node
+        x, labels = node.inputs
+        rows, k = np.shape(em.value(x))
+        n = np.shape(em.value(labels))[0]
+        if n > rows:
+            return super().emit(em)  # the reference kernel raises the error
+        nll, sm = em.out(node.outputs[0]), em.out(node.outputs[1])
+        col = em.temp((rows, 1), node.outputs[1].dtype)
+        picked = em.temp((n,), node.outputs[1].dtype)
+        index = em.temp((n,), "intp")
+        base = np.arange(n, dtype=np.intp) * k   # the flat index of each row's first column
+        maximum, add, subtract = np.maximum.reduce, np.add.reduce, np.subtract
+
+        def kernel(x, labels, nll, sm, col, picked, index):
+            maximum(x, axis=1, keepdims=True, out=col)
+            subtract(x, col, out=sm)
+            np.add(base, labels, out=index)
+            np.take(sm.reshape(-1), index, out=picked)
+            np.exp(sm, out=sm)
+            add(sm, axis=1, keepdims=True, out=col)
+            np.divide(sm, col, out=sm)
+            np.log(col[:n, 0], out=nll)
+            subtract(nll, picked, out=nll)
+
+        em.line(f"{em.glob(kernel, 'softmax_nll')}({em.name(x)}, {em.name(labels)}, {nll}, "
+                f"{sm}, {col}, {picked}, {index})")
+        em.bind(node.outputs[0], nll)
+        em.bind(node.outputs[1], sm)
+
+
+class SoftmaxNLLGradLowering(Lowering):
+    """``(sm - onehot) * g`` into a buffer: one multiply, then the labelled entries."""
+
+    def storage(self, node, values):
+        return [(BUFFER,)]
+
+    def emit(self, em):
+        node = em.node
+        g, sm, labels = node.inputs
+        rows, k = np.shape(em.value(sm))
+        n = np.shape(em.value(labels))[0]
+        if n > rows or np.ndim(em.value(g)) > 1:
+            return super().emit(em)
+        dx = em.out(node.outputs[0])
+        picked = em.temp((n,), node.outputs[0].dtype)
+        index = em.temp((n,), "intp")
+        base = np.arange(n, dtype=np.intp) * k
+        count = np.asarray(n, dtype=node.outputs[0].dtype)
+        mean, vector = node.op.mean, np.ndim(em.value(g)) == 1
+
+        def kernel(g, sm, labels, dx, picked, index):
+            scale = g / count if mean else g
+            np.multiply(sm[:n], scale[:, None] if vector else scale, out=dx[:n])
+            if n < rows:
+                dx[n:] = 0
+            np.add(base, labels, out=index)
+            flat = dx.reshape(-1)
+            np.take(flat, index, out=picked)
+            np.subtract(picked, scale, out=picked)
+            flat[index] = picked
+
+        em.line(f"{em.glob(kernel, 'softmax_nll_grad')}({em.name(g)}, {em.name(sm)}, "
+                f"{em.name(labels)}, {dx}, {picked}, {index})")
+        em.bind(node.outputs[0], dx)
+
+
 _RULES = [
     (FusedElemwise, FusedLowering()),
     (ConvPool, ConvPoolLowering()),
     (ConvPoolGrad, ConvPoolGradLowering()),
     (ScaledDot, DotLowering()),
     (Affine, AffineLowering()),
+    (SoftmaxNLL, SoftmaxNLLLowering()),
+    (SoftmaxNLLGrad, SoftmaxNLLGradLowering()),
     (Dot, DotLowering()),
     (DimShuffle, DimShuffleLowering()),
     (Subtensor, SubtensorLowering()),

@@ -36,8 +36,10 @@ class Function:
         self.allow_input_downcast = allow_input_downcast
         self._shared = list(fgraph.shared_inputs) + [s for s in updated
                                                      if s not in fgraph.shared_inputs]
-        # inputs with no static size can skip the full check for arrays of the right kind
-        self._types = [(v.type, v.describe(), all(s is None for s in v.type.shape))
+        # inputs with no static size can skip the full check for arrays of the right kind,
+        # and an integer scalar input takes a Python int directly
+        self._types = [(v.type, v.describe(), all(s is None for s in v.type.shape),
+                        np.dtype(v.dtype), v.ndim == 0 and v.type.is_integer)
                        for v in inputs]
 
     def __call__(self, *args):
@@ -46,13 +48,19 @@ class Function:
             raise TypeError(f"{self._label()}: expected {len(self.inputs)} argument(s) "
                             f"({names}), got {len(args)}")
         values = []
-        for arg, (type_, label, any_shape) in zip(args, self._types):
-            if any_shape and isinstance(arg, np.ndarray) and arg.dtype.name == type_.dtype \
+        for arg, (type_, label, any_shape, dtype, int_scalar) in zip(args, self._types):
+            if any_shape and isinstance(arg, np.ndarray) and arg.dtype == dtype \
                     and arg.ndim == type_.ndim:
                 values.append(arg)  # fast path: already the right kind of array
-            else:
-                values.append(type_.filter(arg, name=f"{self._label()}: input {label}",
-                                           allow_downcast=self.allow_input_downcast))
+                continue
+            if int_scalar and type(arg) is int:
+                try:
+                    values.append(np.array(arg, dtype=dtype))
+                    continue
+                except OverflowError:
+                    pass  # the full check below says what is wrong
+            values.append(type_.filter(arg, name=f"{self._label()}: input {label}",
+                                       allow_downcast=self.allow_input_downcast))
         results = self.program.run(values)
         if not self._program_owns_results:
             # Results that are (views of) caller arrays, shared storage or constants are

@@ -255,13 +255,15 @@ def softmax_nll_forward(x, labels):
     return nll, sm
 
 
-def softmax_nll_backward(g, sm, labels):
+def softmax_nll_backward(g, sm, labels, mean=False):
     """Gradient of :func:`softmax_nll_forward`'s ``nll`` with respect to ``x``:
-    ``(sm - onehot(labels)) * g[:, None]`` on the labelled rows, 0 elsewhere."""
+    ``(sm - onehot(labels)) * g`` on the labelled rows, 0 elsewhere. ``g`` is one
+    value per label or a scalar for all of them; ``mean`` divides it by their number."""
     n = labels.shape[0]
     dx = np.zeros(sm.shape, dtype=np.result_type(g.dtype, sm.dtype))
-    np.multiply(sm[:n], g[:, None], out=dx[:n])
-    dx[np.arange(n), labels] -= g
+    scale = g / np.asarray(n, dtype=g.dtype) if mean else g
+    np.multiply(sm[:n], scale[:, None] if np.ndim(scale) else scale, out=dx[:n])
+    dx[np.arange(n), labels] -= scale
     return dx
 
 
@@ -304,21 +306,34 @@ class SoftmaxNLL(Op):
 
 
 class SoftmaxNLLGrad(Op):
-    """``(g, sm, labels) -> (sm - onehot(labels)) * g[:, None]``, zero on rows past
+    """``(g, sm, labels) -> (sm - onehot(labels)) * g``, zero on rows past
     ``len(labels)``: the gradient of :class:`SoftmaxNLL`'s ``nll`` with respect to
-    the scores."""
+    the scores. ``g`` holds one value per label, or is a scalar for all of them;
+    with ``mean``, it is divided by the number of labels (the gradient of the mean
+    NLL is ``(softmax(x) - onehot(y)) / n``)."""
+
+    __props__ = ("mean",)
+
+    def __init__(self, mean=False):
+        self.mean = bool(mean)
+
+    def __str__(self):
+        return "SoftmaxNLLGrad{mean}" if self.mean else "SoftmaxNLLGrad"
 
     def make_node(self, g, sm, labels):
         from ..tensor.variable import as_tensor_variable
         g, sm, labels = (as_tensor_variable(v) for v in (g, sm, labels))
-        if g.ndim != 1 or sm.ndim != 2 or labels.ndim != 1:
-            raise TypeError(f"{self}: expects a gradient vector, a softmax matrix and a label "
-                            f"vector, got {g.describe()}, {sm.describe()}, {labels.describe()}")
+        if g.ndim > 1 or sm.ndim != 2 or labels.ndim != 1 or (self.mean and g.ndim):
+            raise TypeError(f"{self}: expects a gradient vector (a scalar with mean), a softmax "
+                            f"matrix and a label vector, got {g.describe()}, {sm.describe()}, "
+                            f"{labels.describe()}")
         dtype = np.result_type(g.dtype, sm.dtype).name
         return Apply(self, [g, sm, labels], [TensorVariable(TensorType(dtype, sm.type.shape))])
 
     def perform(self, node, inputs):
-        return [softmax_nll_backward(*inputs).astype(node.outputs[0].dtype, copy=False)]
+        g, sm, labels = inputs
+        dx = softmax_nll_backward(np.asarray(g), sm, labels, self.mean)
+        return [dx.astype(node.outputs[0].dtype, copy=False)]
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]

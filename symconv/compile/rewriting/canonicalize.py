@@ -16,7 +16,7 @@ from ...graph.basic import Constant
 from ...ops import elemwise as E
 from ...ops.elemwise import Cast, Elemwise
 from ...ops.indexing import Subtensor
-from ...ops.reduction import BroadcastLike, SumTo
+from ...ops.reduction import BroadcastLike, Mean, Sum, SumTo
 from ...ops.shape import DimShuffle, Reshape, Shape
 from ...tensor.shapes import dimshuffle
 from .registry import node_rewrite
@@ -188,3 +188,14 @@ def useless_cast(fgraph, node):
     """A cast to the dtype the value already has."""
     x = node.inputs[0]
     return [x] if x.dtype == node.op.dtype else None
+
+
+@node_rewrite("canonicalize", "specialize", ops=(Sum, Mean))
+def negation_out_of_reductions(fgraph, node):
+    """``sum(-x)`` -> ``-sum(x)`` and ``mean(-x)`` -> ``-mean(x)``, so that two negations
+    around a reduction (``-mean(-nll)``) cancel."""
+    x = node.inputs[0]
+    if scalar_name(x) != "neg" or len(fgraph.client_list(x)) != 1:
+        return None
+    new = E.neg(type(node.op)(node.op.axis, node.op.keepdims)(x.owner.inputs[0]))
+    return [new] if can_stand_for(new, node.outputs[0]) else None

@@ -9,20 +9,22 @@
   -> ``SoftmaxNLLGrad(-g, sm, y)``, i.e. ``(sm - onehot(y)) * g``; with the mean,
   ``g = 1/n`` and the gradient is ``(softmax(x) - onehot(y)) / n``;
 - any other ``softmax_grad(G / sm, sm)`` (the gradient through ``log(softmax)``)
-  -> ``G - sm * sum(G)``, without the division by ``sm``, which may underflow to 0.
+  -> ``G - sm * sum(G)``, without the division by ``sm``, which may underflow to 0;
+- (specialize phase) a gradient that is the mean's ``1/n`` for every label ->
+  ``SoftmaxNLLGrad{mean}``, which divides inside the kernel.
 """
 from ...graph.basic import Constant
 from ...ops import elemwise as E
 from ...ops.basic import Alloc, ARange
-from ...ops.elemwise import Elemwise
+from ...ops.elemwise import Cast, Elemwise
 from ...ops.fused import SoftmaxNLL, SoftmaxNLLGrad
 from ...ops.indexing import IncSubtensor, Subtensor
-from ...ops.reduction import SumTo
-from ...ops.shape import Shape
+from ...ops.reduction import BroadcastLike, SumTo
+from ...ops.shape import DimShuffle, Shape
 from ...ops.softmax import (CategoricalCrossentropy1Hot, CategoricalCrossentropy1HotGrad,
                             LogSoftmax, Softmax, SoftmaxGrad)
 from .registry import node_rewrite
-from .shapes import same_shape
+from .shapes import dims_of, same_shape
 from .utils import can_stand_for, find_or_make, is_constant_equal, scalar_constant, scalar_name
 
 
@@ -194,4 +196,58 @@ def log_softmax(fgraph, node):
     if sm.owner is None or not isinstance(sm.owner.op, Softmax):
         return None
     new = LogSoftmax()(sm.owner.inputs[0])
+    return [new] if can_stand_for(new, node.outputs[0]) else None
+
+
+def _broadcast_scalar(g):
+    """``s`` when ``g`` is a 0-d ``s`` broadcast to a vector (``broadcast_like(s[None], v)``)."""
+    node = g.owner
+    if node is None or not isinstance(node.op, BroadcastLike):
+        return None
+    inner = node.inputs[0].owner
+    if inner is None or not isinstance(inner.op, DimShuffle) or inner.op.pattern != ("x",):
+        return None
+    return inner.inputs[0]
+
+
+def _over_label_count(fgraph, s, labels):
+    """``c`` when ``s`` is ``c / len(labels)`` (the gradient of a mean over the labels)."""
+    if scalar_name(s) != "true_div":
+        return None
+    c, n = s.owner.inputs
+    if n.owner is not None and isinstance(n.owner.op, Cast):
+        n = n.owner.inputs[0]
+    count = scalar_constant(n)
+    if count is not None:
+        return c if labels.type.shape[0] == count else None
+    node = n.owner
+    if node is None or not isinstance(node.op, Subtensor) or node.op.spec != (("int",),) or \
+            scalar_constant(node.inputs[1]) != 0:
+        return None
+    shape = node.inputs[0].owner
+    if shape is None or not isinstance(shape.op, Shape):
+        return None
+    source = shape.inputs[0]
+    if source.ndim < 1 or dims_of(fgraph, source)[0] is not dims_of(fgraph, labels)[0]:
+        return None
+    return c
+
+
+@node_rewrite("specialize", ops=(SoftmaxNLLGrad,), tags=("softmax",))
+def softmax_nll_grad_of_mean(fgraph, node):
+    """A gradient that is one scalar for every label, and that scalar over the number
+    of labels (the mean's gradient) -> ``SoftmaxNLLGrad{mean}(c, sm, y)``: no vector of
+    ``1/n`` is built."""
+    g, sm, labels = node.inputs
+    if node.op.mean:
+        return None
+    negate = scalar_name(g) == "neg"
+    s = _broadcast_scalar(g.owner.inputs[0] if negate else g)
+    if s is None:
+        return None
+    c = _over_label_count(fgraph, s, labels)
+    if c is not None:
+        new = SoftmaxNLLGrad(mean=True)(E.neg(c) if negate else c, sm, labels)
+    else:
+        new = SoftmaxNLLGrad()(E.neg(s) if negate else s, sm, labels)
     return [new] if can_stand_for(new, node.outputs[0]) else None

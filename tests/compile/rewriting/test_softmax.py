@@ -39,6 +39,10 @@ def test_network3_cost_and_gradient_become_the_fused_op():
     assert sum(isinstance(op, SoftmaxNLLGrad) for op in ops) == 1
     assert not any(isinstance(op, (Softmax, SoftmaxGrad, LogSoftmax, IncSubtensor)) for op in ops)
     assert f.rewrites.fired("softmax_nll") == 1 and f.rewrites.fired("softmax_nll_grad") == 1
+    (grad_op,) = [op for op in ops if isinstance(op, SoftmaxNLLGrad)]
+    assert grad_op.mean        # the 1/n of the mean is applied inside the kernel
+    grad_node = [n for n in f.fgraph.nodes if n.op is grad_op][0]
+    assert float(grad_node.inputs[0].data) == 1.0
     c, g = f(SCORES, LABELS)
     sm = np.exp(SCORES) / np.exp(SCORES).sum(axis=1, keepdims=True)
     onehot = np.eye(4)[LABELS]
@@ -98,3 +102,15 @@ def test_softmax_rewrites_compute_the_same_as_the_reference():
     w = RNG.standard_normal((4, 4))
     check_rewrite(build, calls=[(SCORES, LABELS, w)], present=(SoftmaxNLL, SoftmaxNLLGrad),
                   rtol=1e-10, atol=1e-12)
+
+
+def test_a_sum_of_nll_keeps_its_vector_gradient():
+    def build(mode):
+        x, y = T.dmatrix("x"), T.ivector("y")
+        p = nnet.softmax(x)
+        cost = -(T.log(p)[T.arange(y.shape[0]), y] * T.constant(np.arange(1.0, 6.0))).sum()
+        return sc.function([x, y], [cost, sc.grad(cost, x)], mode=mode), []
+    f = check_rewrite(build, calls=[(SCORES, LABELS)], present=(SoftmaxNLLGrad,),
+                      rtol=1e-10, atol=1e-12)
+    (op,) = [op for op in compiled_ops(f) if isinstance(op, SoftmaxNLLGrad)]
+    assert not op.mean
