@@ -17,20 +17,7 @@ import numpy as np
 
 from ..ops.elemwise import SCALAR_OPS
 from ..ops.fused import dimshuffle_array, instruction_shape
-
-
-class NanGuardError(FloatingPointError):
-    """A value computed by a compiled function contains NaN or Inf."""
-
-
-def nan_message(what, value, trace):
-    bad = "NaN" if np.isnan(value).any() else "Inf"
-    text = f"NaN guard: {what} produced {bad} (shape {np.shape(value)}, " \
-           f"{int(np.size(value) - np.isfinite(value).sum())} non-finite of {np.size(value)})"
-    if trace is not None:
-        filename, line, func = trace
-        text += f"; it was built at {filename}:{line} in {func}"
-    return text
+from .nanguard import nan_in_kernel
 
 
 class FusedKernel:
@@ -54,7 +41,7 @@ class FusedKernel:
         self.name = name
         self.op = op
         self.in_dtypes = list(in_dtypes)
-        self.globals = {"_nan_error": _nan_error}
+        self.globals = {"_nan_error": nan_in_kernel}
         self.temps = []          # (shape, dtype) of each scratch buffer the plan must pass
         program = op.program
         n = len(program)
@@ -97,7 +84,8 @@ class FusedKernel:
             args = [f"i{-1 - r}" if r < 0 else location[r] for r in instr.refs]
             if instr.kind == "dimshuffle":
                 location[k] = f"v{k}"
-                lines.append(f"v{k} = {_view_expr(args[0], instr.arg, _shape_of(instr.refs[0], in_shapes, shapes))}")
+                source = _shape_of(instr.refs[0], in_shapes, shapes)
+                lines.append(f"v{k} = {_view_expr(args[0], instr.arg, source)}")
                 continue
             if instr.kind == "broadcast":
                 if _broadcast_implicit(program, k, shapes):
@@ -268,8 +256,4 @@ def _emit_scalar(g, instr, args, dest, arg_dtypes):
     return [f"_copyto({dest}, _kernel_{name}({', '.join(args)}))"]
 
 
-def _nan_error(value, origin, trace):
-    raise NanGuardError(nan_message(f"'{origin}' (inside a fused kernel)", value, trace))
-
-
-__all__ = ["FusedKernel", "NanGuardError", "inplace_ok", "nan_message", "dimshuffle_array"]
+__all__ = ["FusedKernel", "inplace_ok", "dimshuffle_array"]

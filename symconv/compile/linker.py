@@ -18,7 +18,7 @@ class PlainLinker:
     def make_program(self, fgraph):
         program = Program(fgraph)
         if self.profile:
-            from .plan import Profile
+            from .profile import Profile
             program.profile = Profile(fgraph.nodes)
         return program
 

@@ -213,7 +213,6 @@ class ConvPoolLowering(Lowering):
         names = op.output_names()
         bufs = {name: em.out(o) for name, o in zip(names, node.outputs)}
         x, w = node.inputs[:2]
-        cols = em.value(node.outputs[names.index("cols")]) if op.grad else None
         f = em.value(w).shape[0]
         mask_shape = None
         if op.grad:

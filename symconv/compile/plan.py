@@ -26,9 +26,10 @@ import time
 import numpy as np
 
 from ..graph.basic import Constant, SharedVariable
-from .kernels import NanGuardError, nan_message
+from .nanguard import NanGuardError, guard, guard_input
 from .linker import raise_with_node
 from .lowering import BUFFER, VIEW, FusedLowering, lowering_for
+from .profile import Profile
 
 MAX_PLANS = 8
 """Plans kept per function (one per distinct set of shapes)."""
@@ -141,7 +142,7 @@ class ScheduleProgram:
             values[v] = v.data
         if self.nan_guard:
             for v in self.input_vars + self.shared_vars:
-                _guard_input(v, values[v])
+                guard_input(v, values[v])
         for node in self.order:
             inputs = [values[v] for v in node.inputs]
             try:
@@ -151,7 +152,7 @@ class ScheduleProgram:
             for out, r in zip(node.outputs, results):
                 values[out] = r
                 if self.nan_guard:
-                    _guard(node, out, r, inputs)
+                    guard(node, out, r, inputs)
         return values
 
     def _key(self, values):
@@ -163,26 +164,6 @@ class ScheduleProgram:
         if self.plan is None:
             return None
         return self.plan.source, list(self.plan.kernel_sources)
-
-
-def _guard_input(var, value):
-    arr = np.asarray(value)
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise NanGuardError(nan_message(f"input {var.describe()}", arr, None))
-
-
-def _guard(node, out, value, inputs=None):
-    arr = np.asarray(value)
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        if inputs is not None and hasattr(node.op, "run_program"):
-            # name the first node of the fused group that produced it
-            for instr, v in zip(node.op.program, node.op.run_program(inputs)):
-                v = np.asarray(v)
-                if v.dtype.kind == "f" and not np.isfinite(v).all():
-                    raise NanGuardError(nan_message(
-                        f"'{instr.origin}' (inside a fused kernel)", v, instr.trace))
-        raise NanGuardError(nan_message(f"node '{node.op}' (output {out.type.short()})",
-                                        arr, node.trace))
 
 
 class Plan:
@@ -212,64 +193,6 @@ class Plan:
                 raise_with_node(exc, node)
             except Exception:
                 pass
-
-
-class Profile:
-    """Per-node time of a function's calls; prints as a table.
-
-    Attributes
-    ----------
-    calls : int
-    times : list of float
-        Seconds spent in each node of the schedule, summed over the calls.
-    """
-
-    def __init__(self, order):
-        self.order = order
-        self.calls = 0
-        self.times = [0.0] * len(order)
-
-    def reset(self):
-        """Forget what was recorded (the compiled code keeps writing into ``times``)."""
-        self.calls = 0
-        self.times[:] = [0.0] * len(self.order)
-
-    def by_node(self):
-        """Rows (node label, op, seconds, calls, share of the total), slowest first."""
-        total = sum(self.times) or 1.0
-        rows = [(f"#{k} {node.op}", type(node.op).__name__, t, self.calls, t / total)
-                for k, (node, t) in enumerate(zip(self.order, self.times))]
-        return sorted(rows, key=lambda r: -r[2])
-
-    def by_op(self):
-        """Rows (op class, seconds, calls, share), slowest first; calls counts every node."""
-        total = sum(self.times) or 1.0
-        acc = {}
-        for node, t in zip(self.order, self.times):
-            name = type(node.op).__name__
-            entry = acc.setdefault(name, [0.0, 0])
-            entry[0] += t
-            entry[1] += self.calls
-        return sorted(((name, t, n, t / total) for name, (t, n) in acc.items()),
-                      key=lambda r: -r[1])
-
-    def summary(self, limit=15):
-        """The profile as text: totals, then time by op class, then the slowest nodes."""
-        total = sum(self.times)
-        per_call = total / self.calls if self.calls else 0.0
-        lines = [f"profile: {self.calls} call(s), {total * 1e3:.3f} ms in nodes "
-                 f"({per_call * 1e3:.4f} ms per call)", "",
-                 f"{'op':<28}{'time (ms)':>12}{'calls':>9}{'share':>8}"]
-        for name, t, n, share in self.by_op():
-            lines.append(f"{name:<28}{t * 1e3:>12.3f}{n:>9}{share:>8.1%}")
-        lines += ["", f"{'node':<44}{'time (ms)':>12}{'per call (us)':>15}{'share':>8}"]
-        for label, _, t, n, share in self.by_node()[:limit]:
-            per = t / n * 1e6 if n else 0.0
-            lines.append(f"{label[:43]:<44}{t * 1e3:>12.3f}{per:>15.2f}{share:>8.1%}")
-        return "\n".join(lines)
-
-    def __str__(self):
-        return self.summary()
 
 
 class PlanBuilder:
@@ -367,7 +290,7 @@ class PlanBuilder:
         for s in self.inplace_shared:
             head.append(f"if not {self.names[s]}.flags.writeable: raise ShapeChanged")
         if self.nan_guard:
-            self.globals["_guard_input"] = _guard_input
+            self.globals["_guard_input"] = guard_input
             for v in entry:
                 if np.asarray(self.values[v]).dtype.kind == "f":
                     self.globals[f"_var_{self.names[v]}"] = v
@@ -399,7 +322,7 @@ class PlanBuilder:
                 self.globals[f"_shape_{name}"] = np.shape(self.values[out])
                 self._line(f"if {name}.shape != _shape_{name}: raise ShapeChanged", node)
         if self.nan_guard and not isinstance(self.program.rules[k], FusedLowering):
-            self.globals["_guard"] = _guard
+            self.globals["_guard"] = guard
             self.globals[f"_n{k}"] = node
             for j, out in enumerate(node.outputs):
                 if np.asarray(self.values[out]).dtype.kind == "f":

@@ -230,7 +230,8 @@ class ConvPoolGrad(Op):
         self.conv, self.ws, self.want = conv, tuple(ws), tuple(want)
 
     def __str__(self):
-        return f"ConvPoolGrad{{{self.conv},maxpool({self.ws[0]},{self.ws[1]}),{'+'.join(self.want)}}}"
+        pool = f"maxpool({self.ws[0]},{self.ws[1]})"
+        return f"ConvPoolGrad{{{self.conv},{pool},{'+'.join(self.want)}}}"
 
     def make_node(self, gpooled, mask, cols, x, w):
         inputs = [as_tensor_variable(v) for v in (gpooled, mask, cols, x, w)]

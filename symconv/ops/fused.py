@@ -133,7 +133,8 @@ class FusedElemwise(Op):
         self.destroy = tuple(destroy)
 
     def __str__(self):
-        names = [ins.label() for ins in self.program if ins.kind not in ("dimshuffle", "broadcast")]
+        names = [ins.label() for ins in self.program
+                 if ins.kind not in ("dimshuffle", "broadcast")]
         body = ",".join(str(n) for n in names[:6]) + (",..." if len(names) > 6 else "")
         text = f"fused{{{body}}}"
         if self.destroy:

@@ -6,7 +6,7 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.compile.kernels import NanGuardError
+from symconv.compile.nanguard import NanGuardError
 from tests.helpers import raises_naming
 
 

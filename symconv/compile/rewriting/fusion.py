@@ -2,10 +2,11 @@
 
 Nodes are visited from the outputs back. A node joins a group of its
 consumers (its other consumers then read it as an extra output of the
-group), provided the group stays convex: no path may leave the group and come back into it, or the fused
-kernel would need a value computed after it. Dimshuffles and
-``broadcast_like`` (views), casts, float reductions and ``sum_to`` join groups
-too, so a bias broadcast or a bias gradient costs no separate step. Each group becomes a :class:`FusedElemwise`.
+group), provided the group stays convex: no path may leave the group and
+come back into it, or the fused kernel would need a value computed after it.
+Dimshuffles and ``broadcast_like`` (views), casts, float reductions and
+``sum_to`` join groups too, so a bias broadcast or a bias gradient costs no
+separate step. Each group becomes a :class:`FusedElemwise`.
 """
 from ...ops.elemwise import Cast, Elemwise
 from ...ops.fused import FusedElemwise, Instruction
@@ -34,7 +35,8 @@ def _kind(node):
     return None
 
 
-_VIEWS = ("dimshuffle", "broadcast")  # cost nothing: they join a group only as internal values
+# views cost nothing: they join a group only as internal values
+_VIEWS = ("dimshuffle", "broadcast")
 
 
 def _instruction(node, kind, refs):
