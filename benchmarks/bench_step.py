@@ -200,7 +200,7 @@ def interleaved(impls, kind, mb, lmbda, rounds, seconds):
     compile_s = {impl: conn.recv() for impl, (_, conn) in workers.items()}
 
     def measure(impl, n):
-        time.sleep(0.05)          # let the previous process's threads go idle
+        time.sleep(0.3)           # let the previous process's threads stop spinning
         conn = workers[impl][1]
         conn.send(n)
         return conn.recv()
