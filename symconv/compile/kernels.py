@@ -78,10 +78,17 @@ class FusedKernel:
             if i in out_of_input.values():
                 continue
             registers[f"i{i}"] = [tuple(in_shapes[i]), in_dtypes[i], last.get(-1 - i, -1)]
+        # values read as data (sum_to and broadcast read their second operand's shape)
+        data_uses = {r for instr in program
+                     for r in (instr.refs[:1] if instr.kind in ("sum_to", "broadcast")
+                               else instr.refs)}
         location = {}            # value -> expression naming it
         lines = []
         for k, instr in enumerate(program):
             args = [f"i{-1 - r}" if r < 0 else location[r] for r in instr.refs]
+            if instr.kind in ("dimshuffle", "broadcast") and k not in data_uses:
+                location[k] = f"v{k}"       # read for its shape only: never built
+                continue
             if instr.kind == "dimshuffle":
                 location[k] = f"v{k}"
                 source = _shape_of(instr.refs[0], in_shapes, shapes)

@@ -199,3 +199,20 @@ def negation_out_of_reductions(fgraph, node):
         return None
     new = E.neg(type(node.op)(node.op.axis, node.op.keepdims)(x.owner.inputs[0]))
     return [new] if can_stand_for(new, node.outputs[0]) else None
+
+
+@node_rewrite("canonicalize", "specialize", ops=(Elemwise,))
+def implicit_broadcast(fgraph, node):
+    """``broadcast_like(c, x) * y`` -> ``c * y`` when ``y`` has ``x``'s shape: the
+    elementwise op broadcasts ``c`` itself (and constants can then be gathered)."""
+    for k, v in enumerate(node.inputs):
+        if v.owner is None or not isinstance(v.owner.op, BroadcastLike):
+            continue
+        g, x = v.owner.inputs
+        others = [u for j, u in enumerate(node.inputs) if j != k]
+        if g.ndim <= x.ndim and any(u.ndim == x.ndim and same_shape(fgraph, u, x)
+                                    for u in others):
+            new = node.op(*[g if j == k else u for j, u in enumerate(node.inputs)])
+            if can_stand_for(new, node.outputs[0]):
+                return [new]
+    return None

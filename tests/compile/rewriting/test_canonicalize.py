@@ -111,3 +111,16 @@ def test_canonical_graphs_compute_the_same():
         return sc.function([x, y], [out, sc.grad(out.sum(), x)], mode=mode), []
     v, w = RNG.standard_normal((2, 3)), RNG.standard_normal(3)
     check_rewrite(build, calls=[(v, w)])
+
+
+def test_broadcasts_that_the_elementwise_op_makes_anyway_go():
+    # the gradient of 0.5 * sum(w ** 2) is broadcast_like(0.5, w) * (2 * w): 1.0 * w
+    w = T.dmatrix("w")
+    g = sc.grad(0.5 * (w ** 2).sum(), w)
+    f = sc.function([w], g, mode=NO_FUSION)
+    assert compiled_ops(f) == []      # 0.5 and 2 gathered into 1, and w * 1 is w
+    assert f.rewrites.fired("implicit_broadcast") == 1
+    v = RNG.standard_normal((2, 3))
+    got = f(v)
+    np.testing.assert_allclose(got, v)
+    assert got is not v                # a result never aliases an input
