@@ -11,7 +11,9 @@
 - any other ``softmax_grad(G / sm, sm)`` (the gradient through ``log(softmax)``)
   -> ``G - sm * sum(G)``, without the division by ``sm``, which may underflow to 0;
 - (specialize phase) a gradient that is the mean's ``1/n`` for every label ->
-  ``SoftmaxNLLGrad{mean}``, which divides inside the kernel.
+  ``SoftmaxNLLGrad{mean}``, which divides inside the kernel;
+- softmax written out, ``exp(z - max) / sum(exp(z - max))``, -> ``softmax(z)``.
+  Its gradient, already built from the written-out form, stays as written.
 """
 from ...graph.basic import Constant
 from ...ops import elemwise as E
@@ -19,7 +21,7 @@ from ...ops.basic import Alloc, ARange
 from ...ops.elemwise import Cast, Elemwise
 from ...ops.fused import SoftmaxNLL, SoftmaxNLLGrad
 from ...ops.indexing import IncSubtensor, Subtensor
-from ...ops.reduction import BroadcastLike, SumTo
+from ...ops.reduction import BroadcastLike, Max, Sum, SumTo
 from ...ops.shape import DimShuffle, Shape
 from ...ops.softmax import (CategoricalCrossentropy1Hot, CategoricalCrossentropy1HotGrad,
                             LogSoftmax, Softmax, SoftmaxGrad)
@@ -250,4 +252,31 @@ def softmax_nll_grad_of_mean(fgraph, node):
         new = SoftmaxNLLGrad(mean=True)(E.neg(c) if negate else c, sm, labels)
     else:
         new = SoftmaxNLLGrad()(E.neg(s) if negate else s, sm, labels)
+    return [new] if can_stand_for(new, node.outputs[0]) else None
+
+
+def _row_reduction(v, op_class):
+    """``x`` when ``v`` is ``op_class`` of ``x`` over its last axis with ``keepdims``."""
+    node = v.owner
+    if node is None or type(node.op) is not op_class or not node.op.keepdims:
+        return None
+    x = node.inputs[0]
+    return x if node.op.axis == (x.ndim - 1,) else None
+
+
+@node_rewrite("stabilize", ops=(Elemwise,), tags=("softmax",))
+def softmax_written_out(fgraph, node):
+    """``exp(z - max(z)) / sum(exp(z - max(z)))`` (rows) and ``exp(z) / sum(exp(z))``
+    -> ``softmax(z)``: the fused, stable kernel (and the softmax rewrites above apply)."""
+    if node.op.scalar_op.name != "true_div":
+        return None
+    e, total = node.inputs
+    if _row_reduction(total, Sum) is not e or scalar_name(e) != "exp":
+        return None
+    z = e.owner.inputs[0]
+    if scalar_name(z) == "sub" and _row_reduction(z.owner.inputs[1], Max) is z.owner.inputs[0]:
+        z = z.owner.inputs[0]
+    if z.ndim < 1 or not z.type.is_float:
+        return None
+    new = Softmax()(z)
     return [new] if can_stand_for(new, node.outputs[0]) else None

@@ -114,3 +114,42 @@ def test_a_sum_of_nll_keeps_its_vector_gradient():
                       rtol=1e-10, atol=1e-12)
     (op,) = [op for op in compiled_ops(f) if isinstance(op, SoftmaxNLLGrad)]
     assert not op.mean
+
+
+def test_softmax_written_out_is_recognised():
+    def build(mode):
+        z = T.dmatrix("z")
+        e = T.exp(z - z.max(axis=1, keepdims=True))
+        stable = e / e.sum(axis=1, keepdims=True)
+        naive = T.exp(z) / T.exp(z).sum(axis=1, keepdims=True)
+        return sc.function([z], [stable, naive], mode=mode), []
+    f = check_rewrite(build, calls=[(SCORES,)], present=(Softmax,), rtol=1e-12, atol=1e-15)
+    assert [type(op) for op in compiled_ops(f)] == [Softmax]   # both are the same softmax
+    big = np.array([[0.0, 800.0]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(build("FAST_COMPILE")[0](big)[1]).any()
+    np.testing.assert_allclose(f(big)[1], [[0.0, 1.0]])          # stable once rewritten
+
+
+def test_issue_example_trains_like_the_reference():
+    """The softmax regression of the graph-core example: hand-written softmax, NLL."""
+    data_x = RNG.random((30, 6))
+    data_y = RNG.integers(0, 3, 30).astype("int32")
+
+    def build(mode):
+        x, y, i = T.dmatrix("x"), T.ivector("y"), T.lscalar("i")
+        w = sc.shared(np.zeros((6, 3)), name="w")
+        b = sc.shared(np.zeros(3), name="b")
+        z = T.dot(x, w) + b.dimshuffle("x", 0)
+        p = T.exp(z - z.max(axis=1, keepdims=True))
+        p = p / p.sum(axis=1, keepdims=True)
+        cost = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+        gw, gb = sc.grad(cost, [w, b])
+        xs, ys = sc.shared(data_x), sc.shared(data_y)
+        f = sc.function([i], cost, updates=[(w, w - 0.1 * gw), (b, b - 0.1 * gb)],
+                        givens={x: xs[i * 10:(i + 1) * 10], y: ys[i * 10:(i + 1) * 10]},
+                        mode=mode)
+        return f, [w, b]
+    f = check_rewrite(build, calls=[(0,), (1,), (2,)], present=(SoftmaxNLL,),
+                      rtol=1e-10, atol=1e-12)
+    assert f.rewrites.fired("softmax_written_out") == 1
