@@ -257,6 +257,8 @@ class PlanBuilder:
         self.last_dynamic = max([k for k, d in enumerate(self.dynamic) if d], default=-1)
 
     def _is_dynamic(self, node):
+        if all(None not in out.type.shape for out in node.outputs):
+            return False  # the types fix the shapes (a reshape to constant sizes)
         shapes = [np.shape(self.values[v]) for v in node.inputs]
         try:
             inferred = node.op.infer_shape(node, shapes)
