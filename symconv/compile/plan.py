@@ -19,6 +19,9 @@ those values a plan is built:
 Later calls run the plan's function directly. When a shape differs (a new
 mini-batch size, a ``set_value`` of another shape), the call is recorded
 again and a plan for the new shapes is built or reused.
+
+Buffers belong to the compiled function, so one function must not run in two
+threads at once (two functions may).
 """
 import copy
 import time
