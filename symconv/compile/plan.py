@@ -123,17 +123,19 @@ class ScheduleProgram:
             plan = PlanBuilder(self, values).build()
             self.plans[key] = plan
         self.plan = plan
-        if saved is None:
-            from .runtime import _owned
-            held = {id(values[v]) for v in self.input_vars + self.shared_vars}
-            return [_owned(values[v], held) for v in self.fgraph.outputs]
-        for op, state in zip(stateful, saved):
-            op.state[0] = state
-        try:
-            return plan.fn(*args)
-        except Exception as exc:
-            plan.explain(exc)
-            raise
+        if saved is not None:
+            for op, state in zip(stateful, saved):
+                op.state[0] = state
+            try:
+                return plan.fn(*args)
+            except ShapeChanged:
+                pass  # a shape that differs between two runs of one call: keep the record
+            except Exception as exc:
+                plan.explain(exc)
+                raise
+        from .runtime import _owned
+        held = {id(values[v]) for v in self.input_vars + self.shared_vars}
+        return [_owned(values[v], held) for v in self.fgraph.outputs]
 
     def _record(self, args):
         values = {}
