@@ -5,26 +5,45 @@ For mini-batches of 10 and 128: the convolutions 1->20 (5x5 on 28x28) and
 20x24x24 and 40x8x8 with its gradient. Each symconv op (its ``perform``, with
 its run-time checks) is timed side by side with a loop-based reference (a
 Python loop over output positions, NumPy over the batch and channels) and,
-when ``import torch`` works, with PyTorch on the same shapes (2 threads, as
-our OpenBLAS). Ratios above 1 mean symconv is faster.
+when ``import torch`` works, with PyTorch on the same shapes, with as many
+threads as our OpenBLAS (``--threads``, 2 by default). Ratios above 1 mean
+symconv is faster.
 
 Inputs are laid out as network3's own pipeline hands them to each op: the
 images in NCHW order, everything after the first convolution as the previous
 symconv op returns it.
 
 Timings are medians of calls interleaved between the implementations, so that
-load from other processes falls on all of them alike.
+load from other processes falls on all of them alike. Two BLAS threads on a
+2-core machine are slowed down badly when another process holds a core (a call
+waits for its descheduled half), so the load average is printed too; with
+``--threads 1`` the comparison is steadier on a busy machine.
 
 Usage::
 
-    python benchmarks/bench_ops.py [--batches 10 128] [--seconds 0.4]
+    python benchmarks/bench_ops.py [--batches 10 128] [--seconds 0.4] [--threads 2]
 """
 import argparse
 import os
 import sys
 import time
 
-import numpy as np
+
+def _threads(argv):
+    """The --threads value, read before NumPy loads OpenBLAS (which reads it once)."""
+    for k, arg in enumerate(argv):
+        if arg == "--threads" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "2"
+
+
+THREADS = _threads(sys.argv[1:])
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = THREADS
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -36,7 +55,7 @@ from symconv.ops.pool import MaxPoolGrad  # noqa: E402
 try:
     import torch
     import torch.nn.functional as F
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(THREADS))
 except ImportError:
     torch = None
 
@@ -235,13 +254,15 @@ def main(argv=None):
     parser.add_argument("--batches", type=int, nargs="+", default=[10, 128])
     parser.add_argument("--seconds", type=float, default=0.4,
                         help="approximate timing budget per implementation and op")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads of OpenBLAS and of PyTorch (read at start-up)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     has_torch = torch is not None
     header = f"{'batch':>5}  {'op':<40} {'symconv ms':>10} {'loop ms':>9} {'loop/ours':>9}"
     if has_torch:
         header += f" {'torch ms':>9} {'torch/ours':>10}"
-    print(f"load average before: {_load()} (2 cores; other processes skew the timings)")
+    print(f"threads: {THREADS} (OpenBLAS and PyTorch); load average before: {_load()}")
     print(header)
     print("-" * len(header))
     for batch in args.batches:
