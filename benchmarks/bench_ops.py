@@ -72,7 +72,8 @@ def loop_conv(x, w):
     y = np.empty((x.shape[0], f, oh, ow), dtype=x.dtype)
     for i in range(oh):
         for j in range(ow):
-            y[:, :, i, j] = np.tensordot(x[:, :, i:i + kh, j:j + kw], kernel, ([1, 2, 3], [1, 2, 3]))
+            window = x[:, :, i:i + kh, j:j + kw]
+            y[:, :, i, j] = np.tensordot(window, kernel, ([1, 2, 3], [1, 2, 3]))
     return y
 
 

@@ -1,7 +1,6 @@
 """The public front ``symconv.nnet``: activations, re-exports, and network3's
 layers built from it end to end (values and gradients)."""
 import numpy as np
-import pytest
 
 import symconv as sc
 import symconv.tensor as T

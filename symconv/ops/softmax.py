@@ -175,7 +175,8 @@ def _check_pair(op, p, labels):
         raise TypeError(f"{op}: the labels must be an integer vector, got {labels.describe()}")
     n, m = p.type.shape[0], labels.type.shape[0]
     if n is not None and m is not None and n != m:
-        raise ValueError(f"{op}: {p.describe()} has {n} rows but {labels.describe()} has {m} labels")
+        raise ValueError(f"{op}: {p.describe()} has {n} rows but {labels.describe()} has "
+                         f"{m} labels")
     return p, labels
 
 
@@ -286,8 +287,8 @@ def categorical_crossentropy(coding_dist, true_dist):
                                   "categorical_crossentropy", [coding_dist, true_dist])
         return E.neg(tsum(E.mul(true_dist, E.log(coding_dist)), axis=1))
     raise TypeError("categorical_crossentropy: expects a matrix of probabilities and either an "
-                    f"integer vector of labels or a matrix of targets, got {coding_dist.describe()} "
-                    f"and {true_dist.describe()}")
+                    "integer vector of labels or a matrix of targets, got "
+                    f"{coding_dist.describe()} and {true_dist.describe()}")
 
 
 def binary_crossentropy(output, target):

@@ -1,7 +1,5 @@
 """conv2d and its gradient ops against loop-based references, finite differences,
 static shapes, and every bad input the op must reject."""
-import itertools
-
 import numpy as np
 import pytest
 
@@ -10,7 +8,7 @@ import symconv.tensor as T
 from symconv import nnet
 from symconv.ops.conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from symconv.graph.traversal import toposort
-from tests.helpers import check_grad, check_graph, check_op, raises_naming, random_array
+from tests.helpers import check_grad, check_op, raises_naming, random_array
 
 BORDER_MODES = ["valid", "full", "half", 1, (2, 1)]
 STRIDES = [(1, 1), (2, 2), (2, 3)]

@@ -1,7 +1,5 @@
 """Pooling in every mode and its gradient ops against loop-based references,
 finite differences, the max-pool tie rule, and bad input."""
-import itertools
-
 import numpy as np
 import pytest
 
@@ -239,7 +237,8 @@ def test_pooled_inputs_checked_at_run_time():
 def test_props():
     assert Pool((2, 2)) == Pool(2, True, (2, 2), 0, "max")
     assert Pool((2, 2)) != Pool((2, 2), mode="sum")
-    assert str(Pool((3, 3), True, (2, 2), (1, 1), "l2")) == "Pool{l2,ws=(3,3),stride=(2,2),pad=(1,1)}"
+    text = str(Pool((3, 3), True, (2, 2), (1, 1), "l2"))
+    assert text == "Pool{l2,ws=(3,3),stride=(2,2),pad=(1,1)}"
 
 
 @pytest.mark.parametrize("mode", POOL_MODES)

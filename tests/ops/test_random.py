@@ -67,7 +67,8 @@ def test_moments_and_dtypes():
     z = srng.normal((20000,), avg=3.0, std=0.5, dtype="float64")
     b = srng.binomial((20000,), n=10, p=0.2, dtype="int32")
     vu, vz, vb = sc.function([], [u, z, b])()
-    assert vu.dtype == np.dtype(sc.config.floatX) and vz.dtype == np.float64 and vb.dtype == np.int32
+    assert vu.dtype == np.dtype(sc.config.floatX)
+    assert vz.dtype == np.float64 and vb.dtype == np.int32
     assert vu.min() >= -2 and vu.max() <= 4 and abs(vu.mean() - 1) < 0.05
     assert abs(vz.mean() - 3) < 0.02 and abs(vz.std() - 0.5) < 0.02
     assert abs(vb.mean() - 2) < 0.05 and vb.min() >= 0 and vb.max() <= 10

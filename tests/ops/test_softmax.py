@@ -9,8 +9,7 @@ import symconv as sc
 import symconv.tensor as T
 from symconv import nnet
 from symconv.graph.traversal import toposort
-from symconv.ops.softmax import (CategoricalCrossentropy1Hot, CategoricalCrossentropy1HotGrad,
-                                 LogSoftmaxGrad, SoftmaxGrad)
+from symconv.ops.softmax import CategoricalCrossentropy1HotGrad, LogSoftmaxGrad, SoftmaxGrad
 from tests.helpers import check_grad, check_op, raises_naming, random_array
 
 X = random_array((4, 5), low=-3, high=3, seed=31)
@@ -61,7 +60,8 @@ def test_vectors_and_higher_dimensions_act_on_the_last_axis():
     v = X[0]
     check_op(nnet.softmax, [v], reference_softmax)
     x3 = random_array((2, 3, 4), seed=32)
-    check_op(nnet.log_softmax, [x3], lambda x: reference_log_softmax(x.reshape(6, 4)).reshape(x.shape))
+    check_op(nnet.log_softmax, [x3],
+             lambda x: reference_log_softmax(x.reshape(6, 4)).reshape(x.shape))
 
 
 def test_numerically_stable_for_large_and_very_negative_values():
