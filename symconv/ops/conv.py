@@ -165,13 +165,14 @@ def conv2d_grad_inputs(w, gy, image, subsample=(1, 1), padding=(0, 0), flip=True
     b, _, oh, ow = gy.shape
     h, wd = image
     (ph, pw), (sh, sw) = padding, subsample
-    wm = _oriented(w, flip).reshape(f, c * kh * kw)
-    patches = np.matmul(wm.T, _gy_matrix(gy)).reshape(c, kh, kw, oh, ow, b)
+    # rows ordered (u, v, c): each kernel offset's patch gradients are one contiguous block
+    wm = _oriented(w, flip).transpose(0, 2, 3, 1).reshape(f, kh * kw * c)
+    patches = np.matmul(wm.T, _gy_matrix(gy)).reshape(kh, kw, c, oh, ow, b)
     gxt = np.zeros((c, h + 2 * ph, wd + 2 * pw, b), dtype=patches.dtype)
     for u in range(kh):
         rows = slice(u, u + (oh - 1) * sh + 1, sh)
         for v in range(kw):
-            gxt[:, rows, v:v + (ow - 1) * sw + 1:sw] += patches[:, u, v]
+            gxt[:, rows, v:v + (ow - 1) * sw + 1:sw] += patches[u, v]
     return gxt[:, ph:ph + h, pw:pw + wd].transpose(3, 0, 1, 2)
 
 
