@@ -153,7 +153,8 @@ def conv2d_grad_weights(x, gy, kernel, subsample=(1, 1), padding=(0, 0), flip=Tr
     kh, kw = kernel
     oh, ow = gy.shape[2], gy.shape[3]
     cols = im2col(to_chwb(x, padding), (kh, kw), subsample, (oh, ow))
-    gw = np.matmul(_gy_matrix(gy), cols.T).reshape(f, c, kh, kw)
+    # (patches x gradients) then transposed: OpenBLAS runs this orientation faster
+    gw = np.matmul(cols, _gy_matrix(gy).T).T.reshape(f, c, kh, kw)
     return np.ascontiguousarray(_oriented(gw, flip))
 
 
