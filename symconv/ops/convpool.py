@@ -117,7 +117,8 @@ def convpool_backward(gpooled, mask, cols, xshape, w, conv, ws, want, gw=None, s
     gmat = gc.reshape(f, oh * ow * bsz)
     result = {}
     if "gw" in want:
-        full = np.matmul(gmat, cols.T).reshape(f, c, kh, kw)
+        # (patches x gradients) then transposed: OpenBLAS runs this orientation faster
+        full = np.matmul(cols, gmat.T).T.reshape(f, c, kh, kw)
         oriented = _oriented(full, conv.filter_flip)
         if gw is None:
             gw = np.ascontiguousarray(oriented)
