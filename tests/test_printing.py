@@ -113,6 +113,13 @@ def test_inputs_that_share_a_name_are_kept_apart():
     assert unnamed.splitlines()[0] == "inputs: in0:f64[?]  in1:f64[?]"
 
 
+def test_small_constants_print_inline_without_padding():
+    x = T.matrix("x")
+    text = sc.printing.debugprint(x.reshape((10, 784)) * 0.5, file="str")
+    assert "[10,784]:i64[2]" in text
+    assert "0.5:f32[]" in text
+
+
 def test_debugprint_rejects_other_objects():
     with raises_naming(TypeError, "debugprint", "Variable", "int"):
         sc.printing.debugprint(3)

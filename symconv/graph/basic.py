@@ -98,7 +98,8 @@ class Constant(Variable):
 
     def __repr__(self):
         if self.data.size <= 4:
-            text = np.array2string(self.data, separator=",").replace("\n", "")
+            # array2string pads entries to a common width; the listing wants them tight
+            text = "".join(np.array2string(self.data, separator=",").split())
             return f"{text}:{self.type.short()}"
         return f"Constant{self.type.short()}"
 
