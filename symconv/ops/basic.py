@@ -52,22 +52,9 @@ class Alloc(Op):
             if s.ndim != 0 or not s.type.is_integer:
                 raise TypeError(f"alloc: each dimension must be an integer scalar, got {s.describe()}")
             dims.append(s)
-        if value.ndim > len(dims):
-            raise ValueError(f"alloc: {value.describe()} has more dimensions than the shape")
         static = [int(d.data) if isinstance(d, Constant) else None for d in dims]
-        # the value is broadcast against the trailing dimensions, as in NumPy
-        lead = len(dims) - value.ndim
-        for axis, size in enumerate(value.type.shape):
-            want = static[lead + axis]
-            if size is None or size == 1:
-                continue
-            if want is None:
-                static[lead + axis] = size
-            elif want != size:
-                raise ValueError(
-                    f"alloc: {value.describe()} cannot be broadcast to the shape "
-                    f"{TensorType(value.dtype, static).shape_str()} (dimension {lead + axis}: "
-                    f"{size} != {want})")
+        static = E.broadcast_to_static(
+            value, static, "alloc", f"the shape {TensorType(value.dtype, static).shape_str()}")
         return Apply(self, [value, *dims], [TensorVariable(TensorType(value.dtype, static))])
 
     def perform(self, node, inputs):

@@ -74,6 +74,26 @@ def broadcast_static_shapes(shapes, op_name, variables):
     return tuple(result)
 
 
+def broadcast_to_static(value, target, op_name, target_label):
+    """Static shape of ``value`` broadcast to a target static shape (NumPy rules:
+    trailing axes align). Where the target's size is unknown, the value's size
+    (if not 1) decides it; a contradiction raises naming ``op_name``."""
+    if value.ndim > len(target):
+        raise ValueError(f"{op_name}: {value.describe()} has more dimensions than {target_label}")
+    shape = list(target)
+    lead = len(target) - value.ndim
+    for axis, size in enumerate(value.type.shape):
+        want = shape[lead + axis]
+        if size is None or size == 1:
+            continue
+        if want is None:
+            shape[lead + axis] = size
+        elif want != size:
+            raise ValueError(f"{op_name}: {value.describe()} cannot be broadcast to {target_label} "
+                             f"(dimension {lead + axis}: {size} != {want})")
+    return tuple(shape)
+
+
 def _as_operands(values):
     """Turn Python numbers into constants of the kind NumPy would pick (NEP 50:
     a Python scalar is *weak* and does not upcast an array of its own kind).

@@ -241,20 +241,8 @@ class BroadcastLike(Op):
 
     def make_node(self, g, x):
         g, x = as_tensor_variable(g), as_tensor_variable(x)
-        if g.ndim > x.ndim:
-            raise ValueError(f"{self}: {g.describe()} has more dimensions than {x.describe()}")
         # the result has x's shape; where x's size is unknown, g's (if not 1) decides it
-        shape = list(x.type.shape)
-        lead = x.ndim - g.ndim
-        for axis, size in enumerate(g.type.shape):
-            want = shape[lead + axis]
-            if size is None or size == 1:
-                continue
-            if want is None:
-                shape[lead + axis] = size
-            elif want != size:
-                raise ValueError(f"{self}: {g.describe()} cannot be broadcast to the shape of "
-                                 f"{x.describe()}")
+        shape = E.broadcast_to_static(g, x.type.shape, str(self), f"the shape of {x.describe()}")
         return Apply(self, [g, x], [TensorVariable(TensorType(g.dtype, shape))])
 
     def perform(self, node, inputs):
