@@ -331,7 +331,28 @@ class ConvPoolLayer:
         return f"CP{self.filter_shape[0]}"
 
 
-class FullyConnectedLayer:
+class _DenseLayer:
+    """What the fully connected and softmax layers share: sizes, the dropout
+    path's input and the accuracy of the clean path's predictions."""
+
+    def n_inputs_per_example(self):
+        return self.n_in
+
+    def n_outputs_per_example(self):
+        return self.n_out
+
+    def _dropout_input(self, inpt_dropout, mini_batch_size):
+        self.random_streams = []
+        return dropout_layer(
+            inpt_dropout.reshape((mini_batch_size, self.n_in)), self.p_dropout,
+            getattr(self, "dropout_seed", None), self.random_streams)
+
+    def accuracy(self, y):
+        """The fraction of the mini-batch classified correctly."""
+        return T.mean(T.eq(y, self.y_out))
+
+
+class FullyConnectedLayer(_DenseLayer):
     """A fully connected layer with optional dropout on its input.
 
     Parameters
@@ -359,26 +380,13 @@ class FullyConnectedLayer:
             name="b", borrow=True, shape=(self.n_out,))
         self.params = [self.w, self.b]
 
-    def n_inputs_per_example(self):
-        return self.n_in
-
-    def n_outputs_per_example(self):
-        return self.n_out
-
     def set_inpt(self, inpt, inpt_dropout, mini_batch_size):
         self.inpt = inpt.reshape((mini_batch_size, self.n_in))
         self.output = self.activation_fn(
             (1 - self.p_dropout) * T.dot(self.inpt, self.w) + self.b)
         self.y_out = T.argmax(self.output, axis=1)
-        self.random_streams = []
-        self.inpt_dropout = dropout_layer(
-            inpt_dropout.reshape((mini_batch_size, self.n_in)), self.p_dropout,
-            getattr(self, "dropout_seed", None), self.random_streams)
+        self.inpt_dropout = self._dropout_input(inpt_dropout, mini_batch_size)
         self.output_dropout = self.activation_fn(T.dot(self.inpt_dropout, self.w) + self.b)
-
-    def accuracy(self, y):
-        """The fraction of the mini-batch classified correctly."""
-        return T.mean(T.eq(y, self.y_out))
 
     def spec(self):
         return {"type": "FullyConnectedLayer", "n_in": self.n_in, "n_out": self.n_out,
@@ -388,7 +396,7 @@ class FullyConnectedLayer:
         return f"FC{self.n_out}"
 
 
-class SoftmaxLayer:
+class SoftmaxLayer(_DenseLayer):
     """The output layer: softmax probabilities, log-likelihood cost, accuracy.
 
     Parameters
@@ -408,29 +416,16 @@ class SoftmaxLayer:
                                 shape=(self.n_out,))
         self.params = [self.w, self.b]
 
-    def n_inputs_per_example(self):
-        return self.n_in
-
-    def n_outputs_per_example(self):
-        return self.n_out
-
     def set_inpt(self, inpt, inpt_dropout, mini_batch_size):
         self.inpt = inpt.reshape((mini_batch_size, self.n_in))
         self.output = nnet.softmax((1 - self.p_dropout) * T.dot(self.inpt, self.w) + self.b)
         self.y_out = T.argmax(self.output, axis=1)
-        self.random_streams = []
-        self.inpt_dropout = dropout_layer(
-            inpt_dropout.reshape((mini_batch_size, self.n_in)), self.p_dropout,
-            getattr(self, "dropout_seed", None), self.random_streams)
+        self.inpt_dropout = self._dropout_input(inpt_dropout, mini_batch_size)
         self.output_dropout = nnet.softmax(T.dot(self.inpt_dropout, self.w) + self.b)
 
     def cost(self, net):
         """The mean negative log-likelihood of the labels (on the dropout path)."""
         return -T.mean(T.log(self.output_dropout)[T.arange(net.y.shape[0]), net.y])
-
-    def accuracy(self, y):
-        """The fraction of the mini-batch classified correctly."""
-        return T.mean(T.eq(y, self.y_out))
 
     def spec(self):
         return {"type": "SoftmaxLayer", "n_in": self.n_in, "n_out": self.n_out,
