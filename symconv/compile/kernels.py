@@ -15,7 +15,7 @@ ufunc calls may write over one of their own operands, which NumPy handles.
 """
 import numpy as np
 
-from ..ops.elemwise import SCALAR_OPS
+from ..ops.elemwise import SCALAR_OPS, sigmoid_into
 from ..ops.fused import dimshuffle_array, instruction_shape
 from .nanguard import nan_in_kernel
 
@@ -243,7 +243,8 @@ def _view_expr(arg, pattern, shape):
 
 
 def _emit_scalar(g, instr, args, dest, arg_dtypes):
-    """A ufunc call writing into ``dest``; ``switch`` as two masked copies; any other
+    """A ufunc call writing into ``dest``; ``switch`` as two masked copies; ``sigmoid``
+    by :func:`~symconv.ops.elemwise.sigmoid_into`; any other
     kernel is called as written and its result copied (it stays the reference)."""
     name = instr.arg
     scalar = SCALAR_OPS[name]
@@ -258,6 +259,9 @@ def _emit_scalar(g, instr, args, dest, arg_dtypes):
             g["_not_equal"] = np.not_equal
             cond = f"_not_equal({cond}, 0)"
         return [f"_copyto({dest}, {args[2]})", f"_copyto({dest}, {args[1]}, where={cond})"]
+    if name == "sigmoid" and np.dtype(instr.type.dtype).kind == "f":
+        g["_sigmoid_into"] = sigmoid_into      # in place, no temporaries
+        return [f"_sigmoid_into({args[0]}, {dest})"]
     g[f"_kernel_{name}"] = scalar.kernel
     g["_copyto"] = np.copyto
     return [f"_copyto({dest}, _kernel_{name}({', '.join(args)}))"]

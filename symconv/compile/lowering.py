@@ -122,6 +122,8 @@ class DotLowering(Lowering):
         x, y = node.inputs
         out = em.out(node.outputs[0])
         matmul = em.glob(np.matmul, "matmul")
+        (m, k), n = em.value(x).shape, em.value(y).shape[1]
+        em.product(m, k, n)
         alpha = getattr(node.op, "alpha", None)
         if alpha is None or alpha == 1:
             em.line(f"{matmul}({em.name(x)}, {em.name(y)}, out={out})")
@@ -227,6 +229,7 @@ class ConvPoolLowering(Lowering):
                           output_size(xs[3], kw, pad[1], op.conv.subsample[1]))
         scratch = em.temp((f, int(np.prod(mask_shape)) // f), node.outputs[0].dtype)
         conv, ws, act, grad = op.conv, op.ws, op.act, op.grad
+        em.product(f, int(np.prod(em.value(w).shape[1:])), int(np.prod(mask_shape)) // f)
 
         def kernel(x, w, b, out, pre, mask, cols, scratch):
             chwb = [None if a is None else a.transpose(1, 2, 3, 0) for a in (out, pre, mask)]
@@ -258,6 +261,8 @@ class ConvPoolGradLowering(Lowering):
         mshape = np.shape(em.value(mask))
         scratch = em.temp((mshape[1], mshape[2], mshape[3], mshape[0]), node.outputs[0].dtype)
         conv, ws, want = op.conv, op.ws, op.want
+        em.product(mshape[1], int(np.prod(mshape)) // mshape[1],
+                   int(np.prod(em.value(w).shape[1:])))
 
         def kernel(gp, mask, cols, x, w, gw, scratch):
             result = convpool_backward(gp, mask.transpose(1, 2, 3, 0), cols, x.shape, w, conv,
@@ -286,6 +291,8 @@ class AffineLowering(Lowering):
         x, w, b = (em.name(v) for v in node.inputs)
         out = em.out(node.outputs[0])
         pre = em.out(node.outputs[1]) if node.op.act else out
+        (m, k), n = em.value(node.inputs[0]).shape, em.value(node.inputs[1]).shape[1]
+        em.product(m, k, n)
         em.line(f"{em.glob(np.matmul, 'matmul')}({x}, {w}, out={pre})")
         em.line(f"{em.glob(np.add, 'add')}({pre}, {b}, out={pre})")
         if node.op.act:
@@ -431,11 +438,12 @@ def schedule_order(fgraph):
 class ScheduleLinker:
     """Lowers a FunctionGraph to a :class:`~symconv.compile.plan.ScheduleProgram`."""
 
-    def __init__(self, nan_guard=False, profile=False):
+    def __init__(self, nan_guard=False, profile=False, blas_threads="auto"):
         self.nan_guard = nan_guard
         self.profile = profile
+        self.blas_threads = blas_threads
 
     def make_program(self, fgraph):
         from .plan import ScheduleProgram
         return ScheduleProgram(fgraph, schedule_order(fgraph), nan_guard=self.nan_guard,
-                               profile=self.profile)
+                               profile=self.profile, blas_threads=self.blas_threads)

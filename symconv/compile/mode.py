@@ -27,6 +27,10 @@ class Mode:
         node and the line of user code that built it.
     profile : bool
         Time every node of every call (as ``function(..., profile=True)``).
+    blas_threads : {"auto", None}
+        ``"auto"``: a generated plan runs small matrix products on one BLAS thread
+        and large ones on as many as the BLAS library is set to (see
+        :mod:`symconv.compile.blas_threads`); None leaves the count alone.
 
     Examples
     --------
@@ -36,7 +40,7 @@ class Mode:
     """
 
     def __init__(self, name="FAST_RUN", include=(), exclude=(), linker="schedule",
-                 rewrites="all", nan_guard=False, profile=False):
+                 rewrites="all", nan_guard=False, profile=False, blas_threads="auto"):
         from .rewriting import PHASES, enabled_rewrites
         self.name = name
         self.include = frozenset(include)
@@ -45,6 +49,9 @@ class Mode:
         self.linker = linker
         self.nan_guard = bool(nan_guard)
         self.profile = bool(profile)
+        if blas_threads not in ("auto", None):
+            raise ValueError(f"Mode: blas_threads must be 'auto' or None, got {blas_threads!r}")
+        self.blas_threads = blas_threads
         phases = PHASES if rewrites == "all" else tuple(rewrites)
         self.phases = phases
         # checked now, so that a misspelt name is an error where the mode is built
@@ -53,7 +60,7 @@ class Mode:
     def _replace(self, **changes):
         kwargs = dict(name=self.name, include=self.include, exclude=self.exclude,
                       linker=self.linker, rewrites=self.rewrites, nan_guard=self.nan_guard,
-                      profile=self.profile)
+                      profile=self.profile, blas_threads=self.blas_threads)
         kwargs.update(changes)
         return Mode(**kwargs)
 
@@ -83,8 +90,8 @@ class Mode:
             return PlainLinker(profile=profile or self.profile).make_program(fgraph)
         if linker == "schedule":
             from .lowering import ScheduleLinker
-            return ScheduleLinker(nan_guard=self.nan_guard,
-                                  profile=profile or self.profile).make_program(fgraph)
+            return ScheduleLinker(nan_guard=self.nan_guard, profile=profile or self.profile,
+                                  blas_threads=self.blas_threads).make_program(fgraph)
         return linker.make_program(fgraph)
 
     def __repr__(self):
@@ -95,6 +102,8 @@ class Mode:
             extra += f", exclude={sorted(self.exclude)}"
         if self.nan_guard:
             extra += ", nan_guard=True"
+        if self.blas_threads != "auto":
+            extra += f", blas_threads={self.blas_threads!r}"
         return f"Mode({self.name!r}{extra})"
 
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..graph.basic import Constant, SharedVariable
 from .nanguard import NanGuardError, guard, guard_input
+from .blas_threads import BLAS, threads_for
 from .linker import raise_with_node
 from .lowering import BUFFER, VIEW, FusedLowering, lowering_for
 from .profile import Profile
@@ -65,10 +66,11 @@ class ScheduleProgram:
 
     owns_results = True  # results never alias inputs, shared storage, constants or buffers
 
-    def __init__(self, fgraph, order, nan_guard=False, profile=False):
+    def __init__(self, fgraph, order, nan_guard=False, profile=False, blas_threads="auto"):
         self.fgraph = fgraph
         self.order = order
         self.nan_guard = nan_guard
+        self.blas_threads = blas_threads if BLAS.available else None
         self.rules = [lowering_for(node.op) for node in order]
         self.plans = {}
         self.plan = None
@@ -220,6 +222,7 @@ class PlanBuilder:
         self.inplace_shared = set()
         self.returned_roots = set()
         self.counter = 0
+        self.products = []         # floating-point operations of each matrix product
 
     # -- analysis ---------------------------------------------------------------------
     def _analyse(self):
@@ -303,7 +306,15 @@ class PlanBuilder:
                     self.globals[f"_var_{self.names[v]}"] = v
                     head.append(f"_guard_input(_var_{self.names[v]}, {self.names[v]})")
         returns = [self._returned(i, v) for i, v in enumerate(self.fgraph.outputs)]
-        lines = head + self.lines + [f"return [{', '.join(returns)}]"]
+        body = self.lines + [f"return [{', '.join(returns)}]"]
+        if prog.blas_threads == "auto" and self.products and \
+                threads_for(max(self.products), 2) == 1:
+            # every product is small: one BLAS thread, and the caller's count comes
+            # back however the plan ends
+            self.globals["_blas_get"], self.globals["_blas_set"] = BLAS.get, BLAS.set
+            head += ["_most = _blas_get()", "_blas_set(1)", "try:"]
+            body = ["    " + line for line in body] + ["finally:", "    _blas_set(_most)"]
+        lines = head + body
         source = "def plan(" + ", ".join(args) + "):\n" + \
             "\n".join("    " + line for line in lines) + "\n"
         # line numbers of the generated code -> node, for error messages
@@ -406,6 +417,11 @@ class Emitter:
 
     def line(self, text):
         self.b._line(text, self.node)
+
+    def product(self, m, k, n):
+        """The node runs an (m x k) @ (k x n) product (the plan's BLAS thread count
+        follows from the largest, see :mod:`symconv.compile.blas_threads`)."""
+        self.b.products.append(2 * m * k * n)
 
     def assign(self, var, expr):
         """Bind ``var`` to the value of ``expr`` (views, fresh arrays)."""

@@ -208,6 +208,30 @@ def _sigmoid(x):
     return np.where(x >= 0, 1, z) / (z + 1)
 
 
+def sigmoid_into(x, out):
+    """``out = sigmoid(x)`` by five ufunc calls in place, with no temporary (``out``
+    may be ``x``): the kernel the compiled runtime runs.
+
+    ``1 / (1 + exp(-x))`` keeps full relative precision for both signs of ``x``;
+    ``x`` is first clipped where ``exp(-x)`` would overflow, which moves only
+    results in the subnormal range (below 3e-39 in float32).
+    """
+    lowest = _SIGMOID_LOWEST.get(out.dtype)
+    if lowest is None:
+        # -log(max), rounded towards 0 so that exp(-lowest) is finite after rounding
+        bound = np.floor(np.log(np.finfo(out.dtype).max) * 100) / 100
+        lowest = _SIGMOID_LOWEST.setdefault(out.dtype, out.dtype.type(-bound))
+    np.maximum(x, lowest, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
+    return out
+
+
+_SIGMOID_LOWEST = {}
+
+
 def _softplus(x):
     return np.logaddexp(np.zeros((), dtype=np.result_type(x, np.float16)), x)
 

@@ -18,7 +18,7 @@ import numpy as np
 from ..graph.basic import Apply, Op
 from ..graph.type import TensorType
 from ..tensor.variable import TensorVariable
-from .elemwise import SCALAR_OPS
+from .elemwise import SCALAR_OPS, sigmoid_into
 from .reduction import sum_to_shape
 
 
@@ -366,7 +366,7 @@ def activate(act, z, out):
     elif act == "tanh":
         np.tanh(z, out=out)
     elif act == "sigmoid":
-        np.copyto(out, SCALAR_OPS["sigmoid"].kernel(z))
+        sigmoid_into(z, out)
     elif out is not z:
         np.copyto(out, z)
     return out

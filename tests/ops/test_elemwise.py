@@ -4,7 +4,7 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.ops.elemwise import SCALAR_OPS, Elemwise, identity_op
+from symconv.ops.elemwise import SCALAR_OPS, Elemwise, identity_op, sigmoid_into
 from tests.helpers import check_grad, check_graph, check_op, raises_naming, random_array
 
 
@@ -356,3 +356,20 @@ def test_infer_shape_of_broadcast():
     check_graph([T.exp(x) * y + 1.0], [x, y], [np.ones((2, 3)), np.ones(3)])
     node = (x * y).owner
     assert node.op.infer_shape(node, [(2, 3), (3,)]) == [(2, 3)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_into_matches_the_reference_kernel(dtype):
+    # the in-place kernel of compiled plans against the reference one, from far
+    # below the overflow of exp(-x) to far above, and into its own input
+    info = np.finfo(dtype)
+    x = np.concatenate([np.linspace(-800, 800, 20001), [-1e30, 1e30, 0.0, -0.0]]).astype(dtype)
+    expected = SCALAR_OPS["sigmoid"].kernel(x)
+    got = sigmoid_into(x, np.empty_like(x))
+    normal = expected > info.tiny
+    np.testing.assert_allclose(got[normal], expected[normal], rtol=4 * info.eps, atol=0)
+    assert np.all(np.abs(got - expected)[~normal] <= info.tiny)  # elsewhere: subnormal or 0
+    assert np.all((got >= 0) & (got <= 1))
+    with np.errstate(over="raise", invalid="raise"):    # no overflow on the way
+        same = sigmoid_into(x, x)
+    np.testing.assert_array_equal(same, got)
