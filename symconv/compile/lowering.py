@@ -17,7 +17,7 @@ import numpy as np
 from ..graph.basic import SharedVariable
 from ..ops.blas import Dot
 from ..ops.convpool import ConvPool, ConvPoolGrad
-from ..ops.fused import Affine, FusedElemwise, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad
+from ..ops.fused import Affine, FusedElemwise, Gemm, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad
 from ..ops.indexing import Subtensor
 from ..ops.shape import DimShuffle, Flatten, Reshape, Shape
 from .kernels import FusedKernel, inplace_ok
@@ -144,6 +144,38 @@ class DotLowering(Lowering):
                 args = (t, em.name(y)) if smallest == "x" else (em.name(x), t)
                 em.line(f"{matmul}({args[0]}, {args[1]}, out={out})")
         em.bind(node.outputs[0], out)
+
+
+class GemmLowering(Lowering):
+    """``beta * z + alpha * dot(x, y)`` by one BLAS gemm writing into ``z``'s storage when
+    ``z`` is a shared variable updated in place, else into a copy of ``z``."""
+
+    def storage(self, node, values):
+        return [(BUFFER,)]
+
+    def emit(self, em):
+        from .openblas import BLAS, MIN_GEMM_SIZE
+        node = em.node
+        z, x, y = node.inputs
+        out = node.outputs[0]
+        (m, k), n = em.value(x).shape, em.value(y).shape[1]
+        em.product(m, k, n)
+        target = None
+        if not em.aliases(x, z) and not em.aliases(y, z):
+            target = em.inplace_shared(z, out)
+        if target is None:
+            target = em.out(out)
+            em.line(f"{em.glob(np.copyto, 'copyto')}({target}, {em.name(z)})")
+        dtype = np.dtype(out.dtype).type
+        product = None
+        if em.value(z).size < MIN_GEMM_SIZE and em.value(x).shape[0] == em.value(z).shape[0] \
+                and em.value(y).shape[1] == em.value(z).shape[1]:
+            # a scratch buffer for NumPy's product (the kernel holds it: its name is unused)
+            product = em.b.globals[em.temp(em.value(z).shape, out.dtype)]
+        kernel = BLAS.gemm_kernel(dtype(node.op.alpha), dtype(node.op.beta), em.value(x),
+                                  em.value(y), em.value(z), product)
+        em.line(f"{em.glob(kernel, 'gemm')}({em.name(x)}, {em.name(y)}, {target})")
+        em.bind(out, target)
 
 
 class DimShuffleLowering(Lowering):
@@ -379,6 +411,7 @@ _RULES = [
     (ConvPool, ConvPoolLowering()),
     (ConvPoolGrad, ConvPoolGradLowering()),
     (ScaledDot, DotLowering()),
+    (Gemm, GemmLowering()),
     (Affine, AffineLowering()),
     (SoftmaxNLL, SoftmaxNLLLowering()),
     (SoftmaxNLLGrad, SoftmaxNLLGradLowering()),
@@ -410,7 +443,8 @@ def schedule_order(fgraph):
     nodes = fgraph.nodes
     position = {n: k for k, n in enumerate(nodes)}
     destroyers = {n for n in nodes if isinstance(n.op, FusedElemwise) and any(
-        isinstance(n.inputs[i], SharedVariable) for _, i in n.op.destroy)}
+        isinstance(n.inputs[i], SharedVariable) for _, i in n.op.destroy) or
+        isinstance(n.op, Gemm) and isinstance(n.inputs[0], SharedVariable)}
     if not destroyers:
         return list(nodes)
     waiting = {n: sum(1 for v in {v for v in n.inputs} if v.owner in position) for n in nodes}

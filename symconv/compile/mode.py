@@ -30,7 +30,7 @@ class Mode:
     blas_threads : {"auto", None}
         ``"auto"``: a generated plan runs small matrix products on one BLAS thread
         and large ones on as many as the BLAS library is set to (see
-        :mod:`symconv.compile.blas_threads`); None leaves the count alone.
+        :mod:`symconv.compile.openblas`); None leaves the count alone.
 
     Examples
     --------

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..graph.basic import Constant, SharedVariable
 from .nanguard import NanGuardError, guard, guard_input
-from .blas_threads import BLAS, threads_for
+from .openblas import BLAS, threads_for
 from .linker import raise_with_node
 from .lowering import BUFFER, VIEW, FusedLowering, lowering_for
 from .profile import Profile
@@ -418,9 +418,13 @@ class Emitter:
     def line(self, text):
         self.b._line(text, self.node)
 
+    def aliases(self, a, b):
+        """True if ``a`` and ``b`` may share memory (a view of one is the other)."""
+        return bool(self.b.roots.get(a, set()) & self.b.roots.get(b, set()))
+
     def product(self, m, k, n):
         """The node runs an (m x k) @ (k x n) product (the plan's BLAS thread count
-        follows from the largest, see :mod:`symconv.compile.blas_threads`)."""
+        follows from the largest, see :mod:`symconv.compile.openblas`)."""
         self.b.products.append(2 * m * k * n)
 
     def assign(self, var, expr):

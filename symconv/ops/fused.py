@@ -7,6 +7,8 @@ and ``debugprint(f)`` shows them in a compiled function's graph.
   casts and reductions at its edges) run as one kernel, a generated sequence
   of NumPy ufunc calls writing into preallocated buffers;
 - :class:`ScaledDot`: ``alpha * dot(x, y)``, scaling the smallest operand;
+- :class:`Gemm`: ``beta * z + alpha * dot(x, y)``, the SGD update of a weight
+  matrix as one BLAS call that writes into the weights;
 - :class:`SoftmaxNLL` and :class:`SoftmaxNLLGrad`: softmax with the negative
   log-likelihood of integer labels, and its gradient ``(sm - onehot) * g``;
 - :class:`Affine`: ``act(dot(x, w) + b)``, a fully connected layer.
@@ -230,6 +232,47 @@ class ScaledDot(Op):
 
     def infer_shape(self, node, input_shapes):
         return [(input_shapes[0][0], input_shapes[1][1])]
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} is built by the compiler after differentiation")
+
+
+class Gemm(Op):
+    """``beta * z + alpha * dot(x, y)`` for matrices: BLAS's gemm.
+
+    The compiler builds it from a shared variable's update ``beta * W + alpha *
+    dot(x, y)`` (``W - eta * dot(x.T, g)``, with L2 ``(1 - eta * l) * W - ...``);
+    the runtime then computes the product straight into ``W``'s memory
+    (:meth:`symconv.compile.openblas.OpenBLAS.gemm`). Inputs ``(z, x, y)``.
+    """
+
+    __props__ = ("alpha", "beta")
+
+    def __init__(self, alpha, beta):
+        self.alpha, self.beta = float(alpha), float(beta)
+
+    def __str__(self):
+        return f"gemm{{{self.alpha:g},{self.beta:g}}}"
+
+    def make_node(self, z, x, y):
+        from .blas import Dot
+        product = Dot().make_node(x, y).outputs[0]
+        if z.ndim != 2 or product.ndim != 2 or z.dtype != product.dtype or \
+                not z.type.is_compatible(product.type):
+            raise TypeError(f"{self}: z must be a matrix of the type of dot(x, y), "
+                            f"{product.type.short()}, got {z.describe()}")
+        return Apply(self, [z, x, y], [TensorVariable(z.type)])
+
+    def perform(self, node, inputs):
+        z, x, y = inputs
+        dtype = np.dtype(node.outputs[0].dtype)
+        out = np.dot(x, y).astype(dtype, copy=False)
+        out *= dtype.type(self.alpha)
+        out += dtype.type(self.beta) * z
+        return [out]
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
 
     def grad(self, inputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation")

@@ -6,8 +6,8 @@ import symconv as sc
 import symconv.tensor as T
 from symconv.compile.kernels import FusedKernel, inplace_ok
 from symconv.graph.type import TensorType
-from symconv.ops.fused import (Affine, FusedElemwise, Instruction, ScaledDot, SoftmaxNLL,
-                               SoftmaxNLLGrad)
+from symconv.ops.fused import (Affine, FusedElemwise, Gemm, Instruction, ScaledDot,
+                               SoftmaxNLL, SoftmaxNLLGrad)
 from tests.helpers import check_grad, raises_naming
 
 RNG = np.random.default_rng(0)
@@ -69,6 +69,30 @@ def test_scaled_dot():
     node = op.make_node(T.dmatrix(), T.dmatrix())
     np.testing.assert_allclose(op.perform(node, [x, y])[0], -0.5 * x @ y)
     assert str(op) == "scaled_dot{-0.5}"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gemm_against_numpy(dtype):
+    z, x, y = (RNG.standard_normal(s).astype(dtype) for s in ((3, 2), (3, 5), (5, 2)))
+    op = Gemm(-0.5, 0.9)
+    node = op.make_node(T.matrix(dtype=dtype), T.matrix(dtype=dtype), T.matrix(dtype=dtype))
+    (got,) = op.perform(node, [z, x, y])
+    np.testing.assert_allclose(got, 0.9 * z - 0.5 * x @ y, rtol=1e-6)
+    assert got.dtype == dtype and str(op) == "gemm{-0.5,0.9}"
+    assert op.infer_shape(node, [(3, 2), (3, 5), (5, 2)]) == [(3, 2)]
+    # compiled: the plan's kernel (BLAS, or NumPy for so small a matrix) equals perform
+    zs = sc.shared(z.copy())
+    xs, ys = T.matrix(dtype=dtype), T.matrix(dtype=dtype)
+    f = sc.function([xs, ys], [], updates=[(zs, op(zs, xs, ys))])
+    f(x, y)
+    np.testing.assert_allclose(zs.get_value(), got, rtol=1e-6)
+
+
+def test_gemm_checks_its_operands():
+    with raises_naming(TypeError, "gemm{1,1}"):
+        Gemm(1, 1).make_node(T.dvector("z"), T.dmatrix(), T.dmatrix())
+    with raises_naming(TypeError, "'z' (f32[?,?])", "f64[?,?]"):
+        Gemm(1, 1).make_node(T.fmatrix("z"), T.dmatrix(), T.dmatrix())
 
 
 def _softmax(x):

@@ -4,7 +4,7 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.compile.blas_threads import BLAS, MIN_FLOPS_FOR_THREADS, BlasThreads, threads_for
+from symconv.compile.openblas import BLAS, MIN_FLOPS_FOR_THREADS, OpenBLAS, threads_for
 from tests.helpers import raises_naming
 
 needs_openblas = pytest.mark.skipif(not BLAS.available,
@@ -28,7 +28,7 @@ def test_threads_follow_the_largest_product():
 
 
 def test_a_library_without_the_functions_is_unavailable_and_harmless(tmp_path):
-    blas = BlasThreads(paths=[str(tmp_path / "missing.so")])
+    blas = OpenBLAS(paths=[str(tmp_path / "missing.so")])
     assert not blas.available
     blas.set(4)                      # nothing happens, nothing fails
     assert blas.get() == 1
@@ -76,3 +76,45 @@ def test_mode_checks_blas_threads():
     with raises_naming(ValueError, "blas_threads"):
         sc.Mode(blas_threads=2)
     assert sc.Mode(blas_threads=None).excluding("fusion").blas_threads is None
+
+
+def _layouts(a):
+    """``a`` in row-major order, column-major order and as a column slice of a wider array."""
+    wide = np.zeros((a.shape[0], a.shape[1] + 3), a.dtype)
+    wide[:, 1:-2] = a
+    return {"C": np.ascontiguousarray(a), "F": np.asfortranarray(a), "slice": wide[:, 1:-2]}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_gemm_in_every_layout_equals_numpy(dtype):
+    rng = np.random.default_rng(1)
+    x0, y0 = rng.standard_normal((30, 20)), rng.standard_normal((20, 40))
+    z0 = rng.standard_normal((30, 40))
+    if dtype == "int64":
+        x0, y0, z0 = (np.round(a * 10) for a in (x0, y0, z0))
+    x0, y0, z0 = (a.astype(dtype) for a in (x0, y0, z0))
+    alpha, beta = np.dtype(dtype).type(-3), np.dtype(dtype).type(2)
+    want = beta * z0 + alpha * (x0 @ y0)
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    for x in _layouts(x0).values():
+        for y in _layouts(y0).values():
+            for z in (z0.copy(), np.asfortranarray(z0)):      # a Fortran z goes through NumPy
+                got = BLAS.gemm(alpha, x, y, beta, z)
+                assert got is z
+                np.testing.assert_allclose(z, want, rtol=rtol, atol=rtol)
+                kernel = BLAS.gemm_kernel(alpha, beta, x, y, z)
+                z[...] = z0
+                kernel(x, y, z)
+                np.testing.assert_allclose(z, want, rtol=rtol, atol=rtol)
+
+
+def test_a_gemm_kernel_meeting_another_layout_still_computes_it():
+    rng = np.random.default_rng(2)
+    x, y, z = rng.standard_normal((30, 20)), rng.standard_normal((20, 600)), np.zeros((30, 600))
+    kernel = BLAS.gemm_kernel(2.0, 0.0, x, y, z)
+    kernel(np.asfortranarray(x), y[:, ::-1][:, ::-1], z)         # strides differ
+    np.testing.assert_allclose(z, 2 * x @ y, rtol=1e-12)
+    small = np.zeros((30, 4))
+    product = np.empty_like(small)
+    BLAS.gemm_kernel(1.0, 1.0, x, y[:, :4], small, product)(x, y[:, :4], small)
+    np.testing.assert_allclose(small, x @ y[:, :4], rtol=1e-12)   # NumPy for small outputs
