@@ -9,7 +9,10 @@ timed at mini-batches of 10 and 128, compiled with ``FAST_COMPILE`` (the plain
 reference) and ``FAST_RUN`` (every rewrite, generated kernels), and, when
 ``import torch`` works, against PyTorch's CPU eager mode on the same network
 (2 threads, as our OpenBLAS). The shallow network (784->100 sigmoid -> softmax
-10) is timed at a mini-batch of 10, with PyTensor too when it is installed.
+10) is timed at a mini-batch of 10, with PyTensor too when it is installed:
+as it comes, and with every OpenBLAS in its process set to one thread (symconv
+runs a plan whose products are all small on one thread, see
+``symconv/compile/openblas.py``; this row gives PyTensor the same).
 
 Each implementation runs in a process of its own; the processes take turns,
 round after round, and the medians are reported, so that load from other
@@ -163,13 +166,28 @@ def pytensor_step(mb):
 
 # --- timing ---------------------------------------------------------------------------------
 
+def _one_blas_thread():
+    """Every OpenBLAS loaded in this process (NumPy's, and SciPy's that Numba calls)
+    set to one thread."""
+    from symconv.compile.openblas import OpenBLAS, _loaded_openblas
+    for path in _loaded_openblas():
+        OpenBLAS([path]).set(1)
+
+
 def _build(impl, kind, mb, lmbda):
     layers = cnn_layers if kind == "cnn" else shallow_layers
     if impl in ("FAST_COMPILE", "FAST_RUN"):
         return symconv_step(layers, mb, impl, lmbda)
     if impl == "PyTorch eager":
         return torch_step(kind, mb, lmbda)
-    return pytensor_step(mb)
+    step, compile_s = pytensor_step(mb)
+    if impl == PYTENSOR_ONE_THREAD:
+        step(0)                   # loads the libraries its kernels call
+        _one_blas_thread()
+    return step, compile_s
+
+
+PYTENSOR_ONE_THREAD = "PyTensor 1 thr."
 
 
 def _worker(conn, impl, kind, mb, lmbda):
@@ -230,7 +248,7 @@ def run(config, mb, rounds, seconds):
     if torch is not None:
         impls.append("PyTorch eager")
     if pytensor is not None and kind == "shallow":
-        impls.append("PyTensor")
+        impls += ["PyTensor", PYTENSOR_ONE_THREAD]
     return interleaved(impls, kind, mb, lmbda, rounds, seconds)
 
 
