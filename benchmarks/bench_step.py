@@ -272,7 +272,8 @@ def table(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, nargs="+", default=[10, 128])
+    parser.add_argument("--batches", type=int, nargs="*", default=[10, 128],
+                        help="mini-batches of the conv net (none: the shallow net only)")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=0.2,
                         help="time per implementation per round (roughly)")

@@ -132,3 +132,27 @@ def test_profile_table(mode):
     prof.reset()
     f(np.ones((2, 4)))
     assert prof.calls == 1
+
+
+def test_integer_scalar_arithmetic_runs_as_scalar_operators():
+    # a mini-batch's bounds, i * 10 and (i + 1) * 10, are NumPy scalar arithmetic in
+    # the plan, not ufunc calls on 0-d buffers
+    data = sc.shared(np.arange(60.0).reshape(30, 2))
+    i = T.lscalar("i")
+    f = sc.function([i], [data[i * 10:(i + 1) * 10].sum(), (i + 1) * 10 - i // 2])
+    for k in (0, 1, 2, 1):
+        total, bound = f(k)
+        assert total == data.get_value()[k * 10:(k + 1) * 10].sum()
+        assert bound == (k + 1) * 10 - k // 2 and bound.dtype == np.int64 and bound.shape == ()
+    source = f.kernel_source()
+    assert "a0[()] * " in source and "a0[()] + " in source and " // " in source
+
+
+def test_integer_scalars_of_narrow_types_keep_their_dtype():
+    x = T.scalar("x", dtype="int8")
+    f = sc.function([x], x * np.int8(3) + np.int8(1))
+    ref = sc.function([x], x * np.int8(3) + np.int8(1), mode="FAST_COMPILE")
+    for v in (np.int8(5), np.int8(-7), np.int8(100)):       # 100 * 3 wraps around in int8
+        with np.errstate(over="ignore"):
+            got, want = f(v), ref(v)
+        assert got.dtype == want.dtype == np.int8 and got == want
