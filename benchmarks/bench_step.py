@@ -14,6 +14,11 @@ as it comes, and with every OpenBLAS in its process set to one thread (symconv
 runs a plan whose products are all small on one thread, see
 ``symconv/compile/openblas.py``; this row gives PyTensor the same).
 
+A row "products only" times the step's matrix products alone (the same
+shapes, on the same BLAS threads as FAST_RUN): no implementation that computes
+them can be faster, so FAST_COMPILE's step over it bounds the speed-up the
+compiler can reach over the plain reference on this machine.
+
 Each implementation runs in a process of its own; the processes take turns,
 round after round, and the medians are reported, so that load from other
 programs falls on all of them alike. Ratios above 1 mean FAST_RUN is faster.
@@ -164,6 +169,51 @@ def pytensor_step(mb):
     return f, time.perf_counter() - started
 
 
+# --- the matrix products alone ------------------------------------------------------------
+
+def product_shapes(kind, mb):
+    """``(m, k, n)`` of every matrix product in one SGD step, as symconv's kernels
+    run them: each convolution is one product over its patch matrix (forward, filter
+    gradient, and input gradient for all but the first layer), each dense layer
+    three (forward, weight gradient, input gradient but for the first layer)."""
+    if kind == "cnn":
+        convs = [(20, 25, 576 * mb, False), (40, 500, 64 * mb, True)]   # F, C kh kw, positions
+        dense = [(640, 100, True), (100, 10, True)]
+    else:
+        convs, dense = [], [(784, 100, False), (100, 10, True)]
+    shapes = []
+    for f, ckk, positions, grad_input in convs:
+        shapes += [(f, ckk, positions), (ckk, positions, f)]
+        if grad_input:
+            shapes.append((ckk, f, positions))
+    for n_in, n_out, grad_input in dense:
+        shapes += [(mb, n_in, n_out), (n_in, mb, n_out)]
+        if grad_input:
+            shapes.append((mb, n_out, n_in))
+    return shapes
+
+
+def products_step(kind, mb):
+    """One step's matrix products and nothing else, float32, on as many BLAS threads
+    as FAST_RUN's plan gives them: a floor under any implementation that computes
+    them (``np.matmul`` runs them at the library's speed)."""
+    from symconv.compile.openblas import BLAS, threads_for
+    rng = np.random.default_rng(0)
+    shapes = product_shapes(kind, mb)
+    ops = [(rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32),
+            np.empty((m, n), np.float32)) for m, k, n in shapes]
+    threads = threads_for(max(2 * m * k * n for m, k, n in shapes), BLAS.get())
+    BLAS.set(threads)
+
+    def step(i):
+        for a, b, out in ops:
+            np.matmul(a, b, out=out)
+    return step, 0.0
+
+
+PRODUCTS = "products only"
+
+
 # --- timing ---------------------------------------------------------------------------------
 
 def _one_blas_thread():
@@ -180,6 +230,8 @@ def _build(impl, kind, mb, lmbda):
         return symconv_step(layers, mb, impl, lmbda)
     if impl == "PyTorch eager":
         return torch_step(kind, mb, lmbda)
+    if impl == PRODUCTS:
+        return products_step(kind, mb)
     step, compile_s = pytensor_step(mb)
     if impl == PYTENSOR_ONE_THREAD:
         step(0)                   # loads the libraries its kernels call
@@ -244,7 +296,7 @@ def interleaved(impls, kind, mb, lmbda, rounds, seconds):
 
 def run(config, mb, rounds, seconds):
     kind, _, lmbda = config
-    impls = ["FAST_COMPILE", "FAST_RUN"]
+    impls = ["FAST_COMPILE", "FAST_RUN", PRODUCTS]
     if torch is not None:
         impls.append("PyTorch eager")
     if pytensor is not None and kind == "shallow":
@@ -287,16 +339,25 @@ def main(argv=None):
     configs = [(("cnn", cnn_layers, LMBDA), "CP20-CP40-FC100-SM ReLU", mb) for mb in args.batches]
     if not args.no_shallow:
         configs.append((("shallow", shallow_layers, 0.0), "FC100-SM sigmoid", 10))
-    rows = []
+    rows, ceilings = [], []
     for config, name, mb in configs:
         medians, compile_s = run(config, mb, args.rounds, args.seconds)
         fast = medians["FAST_RUN"]
         for impl, step in medians.items():
             rows.append((name, mb, impl, step, compile_s[impl],
                          None if impl == "FAST_RUN" else step / fast))
+        reference = medians["FAST_COMPILE"]
+        ceilings.append(f"{name:<28}{mb:>6}  {reference / fast:>17.2f}x"
+                        f"{reference / medians[PRODUCTS]:>18.2f}x")
     print(table(rows))
     print("\nepoch = step time x 50,000 / mini-batch; the last column is the other "
           "implementation's step time over FAST_RUN's (above 1: FAST_RUN is faster).")
+    print("'products only' runs the step's matrix products and nothing else.\n")
+    print(f"{'network':<28}{'batch':>6}  {'FAST_RUN speed-up':>18}{'products ceiling':>19}")
+    print("\n".join(ceilings))
+    print("speed-up: FAST_COMPILE's step over FAST_RUN's; ceiling: FAST_COMPILE's step over "
+          "the products alone,\nthe most any implementation computing those products with "
+          "this BLAS could gain on it.")
 
 
 if __name__ == "__main__":

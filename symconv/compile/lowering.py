@@ -300,27 +300,28 @@ class ConvPoolLowering(Lowering):
         bufs = {name: em.out(o) for name, o in zip(names, node.outputs)}
         x, w = node.inputs[:2]
         f = em.value(w).shape[0]
-        mask_shape = None
-        if op.grad:
-            mask_shape = np.shape(em.value(node.outputs[names.index("mask")]))
-        else:
-            # the convolution's size before pooling, from the reference run's output
-            from ..ops.conv import output_size
-            kh, kw = em.value(w).shape[2:]
-            pad = op.conv.padding(kh, kw)
-            xs = em.value(x).shape
-            mask_shape = (xs[0], f, output_size(xs[2], kh, pad[0], op.conv.subsample[0]),
-                          output_size(xs[3], kw, pad[1], op.conv.subsample[1]))
-        scratch = em.temp((f, int(np.prod(mask_shape)) // f), node.outputs[0].dtype)
-        conv, ws, act, grad = op.conv, op.ws, op.act, op.grad
-        em.product(f, int(np.prod(em.value(w).shape[1:])), int(np.prod(mask_shape)) // f)
+        # the convolution's values (before pooling) per filter, from the reference run
+        from ..ops.conv import output_size
+        kh, kw = em.value(w).shape[2:]
+        pad = op.conv.padding(kh, kw)
+        xs = em.value(x).shape
+        conv_hw = (output_size(xs[2], kh, pad[0], op.conv.subsample[0]),
+                   output_size(xs[3], kw, pad[1], op.conv.subsample[1]))
+        if op.window_major:       # only the positions inside pooling windows
+            conv_hw = tuple((s // k) * k for s, k in zip(conv_hw, op.ws))
+        positions = xs[0] * conv_hw[0] * conv_hw[1]
+        scratch = em.temp((f, positions), node.outputs[0].dtype)
+        conv, ws, act, grad, window_major = op.conv, op.ws, op.act, op.grad, op.window_major
+        em.product(f, int(np.prod(em.value(w).shape[1:])), positions)
 
         def kernel(x, w, b, out, pre, mask, cols, scratch):
-            chwb = [None if a is None else a.transpose(1, 2, 3, 0) for a in (out, pre, mask)]
+            chwb = [None if a is None else a.transpose(1, 2, 3, 0) for a in (out, pre)]
             if act is None:
                 chwb[1] = chwb[0]
-            convpool_forward(x, w, b, conv, ws, act, chwb[0], chwb[1], chwb[2], cols, scratch,
-                             want_mask=grad)
+            if mask is not None and not window_major:
+                mask = mask.transpose(1, 2, 3, 0)
+            convpool_forward(x, w, b, conv, ws, act, chwb[0], chwb[1], mask, cols, scratch,
+                             want_mask=grad, window_major=window_major)
 
         args = [em.name(x), em.name(w), em.name(node.inputs[2]) if op.bias else "None"]
         args += [bufs.get(k, "None") for k in ("out", "pre", "mask", "cols")] + [scratch]
@@ -343,14 +344,20 @@ class ConvPoolGradLowering(Lowering):
         gp, mask, cols, x, w = node.inputs
         gw = em.out(node.outputs[op.want.index("gw")]) if "gw" in op.want else "None"
         mshape = np.shape(em.value(mask))
-        scratch = em.temp((mshape[1], mshape[2], mshape[3], mshape[0]), node.outputs[0].dtype)
-        conv, ws, want = op.conv, op.ws, op.want
-        em.product(mshape[1], int(np.prod(mshape)) // mshape[1],
-                   int(np.prod(em.value(w).shape[1:])))
+        conv, ws, want, window_major = op.conv, op.ws, op.want, op.window_major
+        f = em.value(w).shape[0]
+        if window_major:
+            scratch = em.temp(mshape, node.outputs[0].dtype)
+        else:
+            scratch = em.temp((mshape[1], mshape[2], mshape[3], mshape[0]),
+                              node.outputs[0].dtype)
+        em.product(f, int(np.prod(mshape)) // f, int(np.prod(em.value(w).shape[1:])))
 
         def kernel(gp, mask, cols, x, w, gw, scratch):
-            result = convpool_backward(gp, mask.transpose(1, 2, 3, 0), cols, x.shape, w, conv,
-                                       ws, want, gw, scratch)
+            if not window_major:
+                mask = mask.transpose(1, 2, 3, 0)
+            result = convpool_backward(gp, mask, cols, x.shape, w, conv, ws, want, gw, scratch,
+                                       window_major=window_major)
             return result.get("gx")
 
         call = f"{em.glob(kernel, 'convpoolgrad')}({', '.join(em.name(v) for v in node.inputs)}" \

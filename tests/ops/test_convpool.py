@@ -41,6 +41,35 @@ def test_forward_and_backward_equal_the_separate_ops(act, border_mode, ws, size)
     np.testing.assert_allclose(got["gx"], want_gx, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("act,border_mode,ws,size,stride", [
+    ("relu", "valid", (2, 2), 8, (1, 1)), ("sigmoid", "valid", (2, 2), 9, (1, 1)),
+    ("tanh", (1, 1), (2, 3), 7, (1, 1)), (None, "full", (3, 3), 6, (1, 1)),
+    ("relu", "valid", (2, 2), 11, (2, 1))])
+def test_window_major_order_computes_the_same(act, border_mode, ws, size, stride):
+    x = RNG.standard_normal((3, 2, size, size))
+    x[0, :, :4, :4] = 0.0                          # tied maxima
+    w = RNG.standard_normal((4, 2, 3, 3))
+    b = RNG.standard_normal(4)
+    conv = Conv2d(border_mode=border_mode, subsample=stride)
+    out, pre, mask, cols = convpool_forward(x, w, b, conv, ws, act)
+    wout, wpre, wmask, wcols = convpool_forward(x, w, b, conv, ws, act, window_major=True)
+    np.testing.assert_allclose(wout, out, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(wpre, pre, rtol=1e-12, atol=1e-14)
+    pooled = out.shape[1] * out.shape[2] * out.shape[3]
+    assert wmask.shape == (4, ws[0] * ws[1], pooled) and wcols.shape == (18, ws[0] * ws[1] * pooled)
+    # the mask marks the same positions, reordered (F, u, v, OH, OW, B)
+    oh, ow = out.shape[1] * ws[0], out.shape[2] * ws[1]
+    same = mask[:, :oh, :ow].reshape(4, out.shape[1], ws[0], out.shape[2], ws[1], 3)
+    np.testing.assert_array_equal(wmask, same.transpose(0, 2, 4, 1, 3, 5).reshape(wmask.shape))
+    g = RNG.standard_normal(out.transpose(3, 0, 1, 2).shape)
+    want = convpool_backward(g, mask, cols, x.shape, w, conv, ws, ("gw",))["gw"]
+    got = convpool_backward(g, wmask, wcols, x.shape, w, conv, ws, ("gw",), window_major=True)
+    np.testing.assert_allclose(got["gw"], want, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="no input gradient"):
+        convpool_backward(g, wmask, wcols, x.shape, w, conv, ws, ("gw", "gx"),
+                          window_major=True)
+
+
 def test_backward_by_finite_differences():
     x = RNG.standard_normal((2, 1, 6, 6))
     w = RNG.standard_normal((3, 1, 3, 3))
@@ -72,6 +101,14 @@ def test_ops_and_their_types():
     assert str(op) == "ConvPool{Conv2d{valid},maxpool(2,2),bias,relu,+grad}"
     gw, gx = ConvPoolGrad(Conv2d(), (2, 2))(out, mask, cols, x, w)
     assert gw.type.short() == "f32[20,1,5,5]" and gx.type.short() == "f32[10,1,28,28]"
+    wm = ConvPool(Conv2d(), (2, 2), "relu", bias=True, grad=True, window_major=True)
+    _, _, wmask, wcols = wm(x, w, b)
+    assert wmask.type.short() == "b1[20,4,1440]" and wcols.type.short() == "f32[25,5760]"
+    assert str(wm) == "ConvPool{Conv2d{valid},maxpool(2,2),windows,bias,relu,+grad}"
+    wgw = ConvPoolGrad(Conv2d(), (2, 2), ("gw",), window_major=True)(out, wmask, wcols, x, w)
+    assert wgw.type.short() == "f32[20,1,5,5]"
+    with pytest.raises(ValueError, match="no input gradient"):
+        ConvPoolGrad(Conv2d(), (2, 2), ("gw", "gx"), window_major=True)
     values = sc.function([], [out, gw], mode="FAST_COMPILE", givens={
         x: T.constant(RNG.standard_normal((10, 1, 28, 28)).astype("float32"))})()
     assert values[0].dtype == np.float32 and values[0].shape == (10, 20, 12, 12)

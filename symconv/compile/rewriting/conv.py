@@ -7,7 +7,8 @@ becomes one :class:`~symconv.ops.convpool.ConvPool` node; the max-pool
 gradient and the two convolution gradients that differentiation built from it
 become one :class:`~symconv.ops.convpool.ConvPoolGrad` node. The rewrite only
 fires when every use of the intermediate values is one of these, so that none
-of them has to be kept.
+of them has to be kept. A layer whose input gradient is not wanted (the first
+layer, inference) gets the window-major patch order, whose pooling is quicker.
 """
 from ...ops.conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from ...ops.convpool import ConvPool, ConvPoolGrad
@@ -108,7 +109,11 @@ def conv_pool(fgraph, node):
     if uses is None:
         return None
     b, z, act, a = _bias_and_activation(fgraph, p, forward)
-    fused = ConvPool(cnode.op, op.ws, act, bias=b is not None, grad=bool(grads))
+    # window-major patches (quicker pooling) when no input gradient is wanted and
+    # nothing reads the convolution's shape (the mask would no longer have it)
+    window_major = not c_shape_uses and all("gx" not in found for _, found in uses)
+    fused = ConvPool(cnode.op, op.ws, act, bias=b is not None, grad=bool(grads),
+                     window_major=window_major)
     outs = fused.make_node(x, w, *([b] if b is not None else [])).outputs
     if act is not None:
         replace = {a: outs[0], z: outs[1]}
@@ -124,7 +129,7 @@ def conv_pool(fgraph, node):
             want = tuple(k for k in ("gw", "gx") if k in found)
             if not want:
                 continue
-            results = ConvPoolGrad(cnode.op, op.ws, want).make_node(
+            results = ConvPoolGrad(cnode.op, op.ws, want, window_major).make_node(
                 gnode.inputs[2], mask, cols, x, w).outputs
             for k, v in zip(want, results):
                 replace[found[k].outputs[0]] = v

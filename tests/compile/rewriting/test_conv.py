@@ -47,6 +47,7 @@ def test_conv_pool_bias_activation_and_gradient_fuse(act):
                                                  T.tanh: "tanh", None: None}[act]
     (bwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPoolGrad)]
     assert bwd.want == ("gw", "gx")
+    assert not fwd.window_major and not bwd.window_major   # col2im needs the plain order
     assert f.rewrites.fired("conv_pool") == 1
 
 
@@ -63,6 +64,17 @@ def test_first_layer_needs_no_input_gradient():
                       present=(ConvPoolGrad,), absent=UNFUSED, rtol=1e-10, atol=1e-12)
     (bwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPoolGrad)]
     assert bwd.want == ("gw",)
+    (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
+    assert fwd.window_major and bwd.window_major            # pooling over contiguous slabs
+
+
+@pytest.mark.parametrize("border_mode,ws", [((1, 1), (2, 2)), ("valid", (2, 3))])
+def test_window_major_first_layers_with_odd_sizes(border_mode, ws):
+    f = check_rewrite(_layer(nnet.relu, with_gx=False, border_mode=border_mode, ws=ws),
+                      calls=[()] * 2, present=(ConvPoolGrad,), absent=UNFUSED, rtol=1e-10,
+                      atol=1e-12)
+    assert all(op.window_major for op in compiled_ops(f)
+               if isinstance(op, (ConvPool, ConvPoolGrad)))
 
 
 def test_forward_only_function():
@@ -71,7 +83,7 @@ def test_forward_only_function():
     out = nnet.relu(nnet.max_pool_2d(nnet.conv2d(x, w), ds=(2, 2)))
     f = sc.function([x], out)
     (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
-    assert not fwd.grad and len(f.fgraph.nodes[0].outputs) == 1
+    assert not fwd.grad and len(f.fgraph.nodes[0].outputs) == 1 and fwd.window_major
     ref = sc.function([x], out, mode="FAST_COMPILE")
     np.testing.assert_allclose(f(X), ref(X), rtol=1e-12)
 
