@@ -7,7 +7,8 @@
 3. :mod:`.lowering` -- a linear schedule of kernels, one rule per op;
 4. :mod:`.plan` -- for each set of shapes, buffers reused by liveness and one
    generated Python function running the schedule (:mod:`.kernels` generates
-   the fused elementwise kernels);
+   the fused elementwise kernels; :mod:`.openblas` sets the BLAS thread count
+   and runs the gemm of weight updates);
 5. :mod:`.runtime` -- the ``Function`` users call, with :mod:`.profile` and
    :mod:`.nanguard` for inspection.
 

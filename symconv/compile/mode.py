@@ -28,9 +28,11 @@ class Mode:
     profile : bool
         Time every node of every call (as ``function(..., profile=True)``).
     blas_threads : {"auto", None}
-        ``"auto"``: a generated plan runs small matrix products on one BLAS thread
-        and large ones on as many as the BLAS library is set to (see
-        :mod:`symconv.compile.openblas`); None leaves the count alone.
+        ``"auto"``: a generated plan whose matrix products are all small runs them
+        on one BLAS thread and gives the caller's count back when it returns (see
+        :mod:`symconv.compile.openblas`); None leaves the count alone. The count
+        is process-wide: when compiled functions run in several threads at once,
+        use None.
 
     Examples
     --------

@@ -13,7 +13,9 @@ after one thread wrote it). So a plan whose products are all small, below
 the caller's count back when it returns. Plans with a large product leave the
 count alone: switching it between products costs a wake-up each time, which on
 the convolutional network at mini-batch 10 undid what one thread saved on the
-small products.
+small products. The count is the library's, shared by the whole process: code
+that runs compiled functions in several threads at once should compile them
+with ``Mode(blas_threads=None)``.
 
 Gemm
 ----
