@@ -19,6 +19,11 @@ shapes, on the same BLAS threads as FAST_RUN): no implementation that computes
 them can be faster, so FAST_COMPILE's step over it bounds the speed-up the
 compiler can reach over the plain reference on this machine.
 
+Every implementation's process loads OpenBLAS with ``OPENBLAS_THREAD_TIMEOUT=4``
+(idle threads sleep at once instead of spinning), as ``import symconv`` asks
+when it is imported before NumPy; ``--openblas-timeout default`` keeps
+OpenBLAS's own setting for all of them.
+
 Each implementation runs in a process of its own; the processes take turns,
 round after round, and the medians are reported, so that load from other
 programs falls on all of them alike. Ratios above 1 mean FAST_RUN is faster.
@@ -330,9 +335,20 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=0.2,
                         help="time per implementation per round (roughly)")
     parser.add_argument("--no-shallow", action="store_true")
+    parser.add_argument("--openblas-timeout", default="4",
+                        help="OPENBLAS_THREAD_TIMEOUT for every implementation's process: 4 "
+                             "(idle threads sleep at once), as 'import symconv' sets it when "
+                             "NumPy is not loaded yet; 'default' for OpenBLAS's own (spin)")
     args = parser.parse_args(argv)
+    # the worker processes start after this and load their OpenBLAS with it
+    if args.openblas_timeout == "default":
+        os.environ.pop("OPENBLAS_THREAD_TIMEOUT", None)
+    else:
+        os.environ["OPENBLAS_THREAD_TIMEOUT"] = args.openblas_timeout
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
+    timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "default")
     print(f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={threads}, "
+          f"OPENBLAS_THREAD_TIMEOUT={timeout}, "
           f"torch {torch.__version__ + ' (2 threads)' if torch else 'not installed'}, "
           f"pytensor {_pytensor_label()}, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")

@@ -118,3 +118,23 @@ def test_a_gemm_kernel_meeting_another_layout_still_computes_it():
     product = np.empty_like(small)
     BLAS.gemm_kernel(1.0, 1.0, x, y[:, :4], small, product)(x, y[:, :4], small)
     np.testing.assert_allclose(small, x @ y[:, :4], rtol=1e-12)   # NumPy for small outputs
+
+
+def _environment_after(code, **env):
+    """OPENBLAS_THREAD_TIMEOUT as a fresh interpreter sees it after running ``code``."""
+    import os
+    import subprocess
+    import sys
+    environ = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    environ.update(env)
+    out = subprocess.run([sys.executable, "-c", code + "; import os; "
+                          "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset'))"],
+                         env=environ, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_importing_symconv_first_lets_idle_blas_threads_sleep():
+    assert _environment_after("import symconv") == "4"
+    # too late once NumPy has loaded OpenBLAS, and the user's choice stands
+    assert _environment_after("import numpy, symconv") == "unset"
+    assert _environment_after("import symconv", OPENBLAS_THREAD_TIMEOUT="20") == "20"
