@@ -313,6 +313,7 @@ class ConvPoolLowering(Lowering):
         scratch = em.temp((f, positions), node.outputs[0].dtype)
         conv, ws, act, grad, window_major = op.conv, op.ws, op.act, op.grad, op.window_major
         em.product(f, int(np.prod(em.value(w).shape[1:])), positions)
+        cache = {}   # the patch view of the input, kept from call to call
 
         def kernel(x, w, b, out, pre, mask, cols, scratch):
             chwb = [None if a is None else a.transpose(1, 2, 3, 0) for a in (out, pre)]
@@ -321,7 +322,7 @@ class ConvPoolLowering(Lowering):
             if mask is not None and not window_major:
                 mask = mask.transpose(1, 2, 3, 0)
             convpool_forward(x, w, b, conv, ws, act, chwb[0], chwb[1], mask, cols, scratch,
-                             want_mask=grad, window_major=window_major)
+                             want_mask=grad, window_major=window_major, cache=cache)
 
         args = [em.name(x), em.name(w), em.name(node.inputs[2]) if op.bias else "None"]
         args += [bufs.get(k, "None") for k in ("out", "pre", "mask", "cols")] + [scratch]

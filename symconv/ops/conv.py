@@ -166,14 +166,16 @@ def conv2d_grad_inputs(w, gy, image, subsample=(1, 1), padding=(0, 0), flip=True
     b, _, oh, ow = gy.shape
     h, wd = image
     (ph, pw), (sh, sw) = padding, subsample
-    # rows ordered (u, v, c): each kernel offset's patch gradients are one contiguous block
-    wm = _oriented(w, flip).transpose(0, 2, 3, 1).reshape(f, kh * kw * c)
-    patches = np.matmul(wm.T, _gy_matrix(gy)).reshape(kh, kw, c, oh, ow, b)
+    # rows (c, tap row, tap column) of the filters as stored: the GEMM reads w in place
+    wm = w.reshape(f, c * kh * kw)
+    patches = np.matmul(wm.T, _gy_matrix(gy)).reshape(c, kh, kw, oh, ow, b)
     gxt = np.zeros((c, h + 2 * ph, wd + 2 * pw, b), dtype=patches.dtype)
     for u in range(kh):
         rows = slice(u, u + (oh - 1) * sh + 1, sh)
         for v in range(kw):
-            gxt[:, rows, v:v + (ow - 1) * sw + 1:sw] += patches[u, v]
+            # a true convolution meets input offset (u, v) with tap (kh-1-u, kw-1-v)
+            tap = patches[:, kh - 1 - u, kw - 1 - v] if flip else patches[:, u, v]
+            gxt[:, rows, v:v + (ow - 1) * sw + 1:sw] += tap
     return gxt[:, ph:ph + h, pw:pw + wd].transpose(3, 0, 1, 2)
 
 

@@ -34,7 +34,9 @@ import numpy as np
 from ..graph.basic import Apply, Op
 from ..graph.type import TensorType
 from ..tensor.variable import TensorVariable, as_tensor_variable
-from .conv import _oriented, conv2d_grad_inputs, output_size, to_chwb
+from numpy.lib.stride_tricks import as_strided
+
+from .conv import conv2d_grad_inputs, output_size
 from .fused import AFFINE_ACTIVATIONS as ACTIVATIONS
 from .fused import activate
 
@@ -47,47 +49,75 @@ def _windows(c, ws, pooled):
     return c[:, :ph * kh, :pw * kw].reshape(f, ph, kh, pw, kw, b)
 
 
-def _patches(x, w, conv, ws=None):
+def _patches(x, w, conv, ws=None, cache=None):
     """The patch matrix of ``x`` as a strided view (C, kh, kw, oh, ow, B) and the geometry;
     in window-major order (pooling windows ``ws`` given) the view is (C, kh, kw, wu, wv,
-    OH, OW, B): output row ``I * wu + u``, column ``J * wv + v``."""
-    from numpy.lib.stride_tricks import as_strided
+    OH, OW, B): output row ``I * wu + u``, column ``J * wv + v``.
+
+    When the convolution flips its filters, the view runs over the taps backwards,
+    so that row ``(c, u, v)`` meets ``w[:, c, u, v]`` as stored (no flipped copy of
+    ``w``). ``cache``, a dict the caller keeps across calls, keeps the view: for an
+    ``x`` already in CHWB memory order the view of that same array, else the view
+    of a padded CHWB buffer that each call copies ``x`` into.
+    """
     f, c, kh, kw = w.shape
     bsz, _, h, wd = x.shape
-    pad = conv.padding(kh, kw)
+    ph, pw = conv.padding(kh, kw)
+    t = x.transpose(1, 2, 3, 0)
+    direct = ph == pw == 0 and t.flags.c_contiguous
+    if cache is not None:
+        if direct and cache.get("x") is x:
+            return cache["view"]
+        if not direct and cache.get("like") == (x.shape, x.dtype):
+            np.copyto(cache["buf"][:, ph:ph + h, pw:pw + wd], t)
+            return cache["view"]
+    if direct:
+        xt = t
+    else:
+        xt = np.zeros((c, h + 2 * ph, wd + 2 * pw, bsz), x.dtype)
+        xt[:, ph:ph + h, pw:pw + wd] = t
     (sh, sw) = conv.subsample
-    oh, ow = output_size(h, kh, pad[0], sh), output_size(wd, kw, pad[1], sw)
-    xt = to_chwb(x, pad)
+    oh, ow = output_size(h, kh, ph, sh), output_size(wd, kw, pw, sw)
     s_c, s_h, s_w, s_b = xt.strides
+    taps = (s_h, s_w)
+    if conv.filter_flip:
+        xt, taps = xt[:, kh - 1:, kw - 1:], (-s_h, -s_w)
     if ws is None:
-        windows = as_strided(xt, (c, kh, kw, oh, ow, bsz),
-                             (s_c, s_h, s_w, s_h * sh, s_w * sw, s_b), writeable=False)
+        shape = (c, kh, kw, oh, ow, bsz)
+        strides = (s_c,) + taps + (s_h * sh, s_w * sw, s_b)
     else:
         (wu, wv) = ws
-        windows = as_strided(xt, (c, kh, kw, wu, wv, oh // wu, ow // wv, bsz),
-                             (s_c, s_h, s_w, s_h * sh, s_w * sw, s_h * sh * wu, s_w * sw * wv,
-                              s_b), writeable=False)
-    return windows, (oh, ow)
+        shape = (c, kh, kw, wu, wv, oh // wu, ow // wv, bsz)
+        strides = (s_c,) + taps + (s_h * sh, s_w * sw, s_h * sh * wu, s_w * sw * wv, s_b)
+    result = as_strided(xt, shape, strides, writeable=False), (oh, ow)
+    if cache is not None:
+        cache.clear()
+        if direct:
+            cache.update(x=x, view=result)
+        else:
+            cache.update(like=(x.shape, x.dtype), buf=xt.base if conv.filter_flip else xt,
+                         view=result)
+    return result
 
 
 def convpool_forward(x, w, b, conv, ws, act, out=None, pre=None, mask=None, cols=None,
-                     scratch=None, want_mask=True, window_major=False):
+                     scratch=None, want_mask=True, window_major=False, cache=None):
     """The fused forward pass. Every array is in CHWB order: ``out`` and ``pre``
     (F, OH, OW, B), ``mask`` (F, oh, ow, B), ``cols`` (C kh kw, oh ow B), ``scratch``
     (F, oh ow B) for the convolution before pooling; those given as None are
     allocated. Returns ``(out, pre, mask, cols)``. In window-major order ``mask`` is
     (F, kh kw, OH OW B), ``cols`` (C kh kw, kh kw OH OW B) and ``scratch``
-    (F, kh kw OH OW B).
+    (F, kh kw OH OW B). ``cache``: see :func:`_patches`.
     """
     f, c, kh, kw = w.shape
     bsz = x.shape[0]
-    windows, (oh, ow) = _patches(x, w, conv, ws if window_major else None)
+    windows, (oh, ow) = _patches(x, w, conv, ws if window_major else None, cache)
     pooled = (oh // ws[0], ow // ws[1])
-    dtype = np.result_type(x.dtype, w.dtype)
+    dtype = x.dtype if x.dtype == w.dtype else np.result_type(x.dtype, w.dtype)
     if cols is None:
         cols = np.empty((c * kh * kw, int(np.prod(windows.shape[3:]))), dtype)
     np.copyto(cols.reshape(windows.shape), windows)        # im2col: the one copy of x
-    wm = _oriented(w, conv.filter_flip).reshape(f, c * kh * kw)
+    wm = w.reshape(f, c * kh * kw)    # the patches meet the taps as stored
     if pre is None:
         pre = np.empty((f,) + pooled + (bsz,), dtype)
     if window_major:
@@ -142,7 +172,7 @@ def convpool_backward(gpooled, mask, cols, xshape, w, conv, ws, want, gw=None, s
     """
     f, c, kh, kw = w.shape
     g = gpooled.transpose(1, 2, 3, 0)  # CHWB view
-    dtype = np.result_type(gpooled.dtype, w.dtype)
+    dtype = gpooled.dtype if gpooled.dtype == w.dtype else np.result_type(gpooled.dtype, w.dtype)
     if window_major:
         if "gx" in want:
             raise ValueError("convpool_backward: window-major order gives no input gradient")
@@ -162,12 +192,12 @@ def convpool_backward(gpooled, mask, cols, xshape, w, conv, ws, want, gw=None, s
     result = {}
     if "gw" in want:
         # (patches x gradients) then transposed: OpenBLAS runs this orientation faster
+        # (the patch rows are in the filters' own tap order, flipped or not)
         full = np.matmul(cols, gmat.T).T.reshape(f, c, kh, kw)
-        oriented = _oriented(full, conv.filter_flip)
         if gw is None:
-            gw = np.ascontiguousarray(oriented)
+            gw = np.ascontiguousarray(full)
         else:
-            np.copyto(gw, oriented)
+            np.copyto(gw, full)
         result["gw"] = gw
     if "gx" in want:
         pad = conv.padding(kh, kw)

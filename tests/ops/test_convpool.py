@@ -113,3 +113,22 @@ def test_ops_and_their_types():
         x: T.constant(RNG.standard_normal((10, 1, 28, 28)).astype("float32"))})()
     assert values[0].dtype == np.float32 and values[0].shape == (10, 20, 12, 12)
     assert (values[0] >= 0).all()
+
+
+@pytest.mark.parametrize("window_major", [False, True])
+@pytest.mark.parametrize("border_mode,flip", [("valid", True), ((1, 1), True), ("valid", False)])
+def test_a_kept_patch_view_reads_each_calls_input(window_major, border_mode, flip):
+    conv = Conv2d(border_mode=border_mode, filter_flip=flip)
+    w = RNG.standard_normal((4, 2, 3, 3))
+    nchw = RNG.standard_normal((3, 2, 8, 8))
+    chwb = np.empty((2, 8, 8, 3)).transpose(3, 0, 1, 2)     # CHWB memory: read in place
+    for x in (nchw, chwb):
+        cache = {}
+        for step in range(3):
+            x[...] = RNG.standard_normal(x.shape)              # new values, same array
+            want = convpool_forward(x, w, None, conv, (2, 2), "relu",
+                                    window_major=window_major)[0]
+            got = convpool_forward(x, w, None, conv, (2, 2), "relu", window_major=window_major,
+                                   cache=cache)[0]
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+            assert ("x" in cache) == (x is chwb and border_mode == "valid")
