@@ -84,7 +84,27 @@ class FusedKernel:
                                else instr.refs)}
         location = {}            # value -> expression naming it
         lines = []
+        squares = _sums_of_squares(program, op.outputs, in_shapes, shapes)
         for k, instr in enumerate(program):
+            if k in squares.values():
+                continue                    # read only by its sum: a dot product does both
+            if k in squares:
+                self.globals["_vdot"] = np.vdot
+                self.globals["_copyto"] = np.copyto
+                source = program[squares[k]].refs[0]
+                operand = f"i{-1 - source}" if source < 0 else location[source]
+                dest = f"o{out_index[k]}" if k in out_index else self._pick(
+                    registers, shapes[k], dtypes[k], k, last.get(k, k), alias_ok=True,
+                    reads=[operand])
+                if k in out_index:
+                    registers[dest][2] = n
+                location[k] = dest
+                lines.append(f"_copyto({dest}, _vdot({operand}, {operand}))")
+                if nan_guard:
+                    self.globals[f"_trace{k}"] = (instr.origin, instr.trace)
+                    lines.append(f"if not _isfinite({dest}).all(): "
+                                 f"_nan_error({dest}, *_trace{k})")
+                continue
             args = [f"i{-1 - r}" if r < 0 else location[r] for r in instr.refs]
             if instr.kind in ("dimshuffle", "broadcast") and k not in data_uses:
                 location[k] = f"v{k}"       # read for its shape only: never built
@@ -182,6 +202,33 @@ class FusedKernel:
             out = dest if kept == tuple(target) else f"{dest}.reshape({kept!r})"
             return [f"_add_reduce({args[0]}, axis={axes!r}, keepdims=True, out={out})"]
         raise ValueError(f"cannot generate code for instruction kind {instr.kind!r}")
+
+
+def _sums_of_squares(program, outputs, in_shapes, shapes):
+    """``{k: j}`` for each float sum over every axis (instruction ``k``) of a square
+    (instruction ``j``) that nothing else reads: ``np.vdot(x, x)``, one BLAS dot product,
+    computes it without writing the squares (a third of the time on a 640 x 100
+    weight matrix)."""
+    found = {}
+    readers = {}
+    for k, instr in enumerate(program):
+        for r in instr.refs:
+            readers.setdefault(r, []).append(k)
+    for k, instr in enumerate(program):
+        if instr.kind != "reduce" or instr.arg[0] != "sum" or instr.arg[2] or \
+                np.dtype(instr.type.dtype).kind != "f":
+            continue
+        j = instr.refs[0]
+        if j < 0 or j in outputs or readers.get(j) != [k]:
+            continue
+        square = program[j]
+        if square.kind != "scalar" or square.arg != "sqr" or \
+                square.type.dtype != instr.type.dtype or \
+                len(instr.arg[1]) != len(shapes[j]) or \
+                _shape_of(square.refs[0], in_shapes, shapes) != shapes[j]:
+            continue
+        found[k] = j
+    return found
 
 
 def inplace_ok(op, out, inp):

@@ -1,5 +1,6 @@
 """Elementwise fusion: maximal convex groups become one generated kernel of ufunc calls."""
 import numpy as np
+import pytest
 
 import symconv as sc
 import symconv.tensor as T
@@ -98,3 +99,37 @@ def test_fused_results_equal_the_reference():
     f = check_rewrite(build, calls=[(v, w), (w, v)], present=(FusedElemwise,),
                       absent=(Elemwise, Sum), rtol=1e-12, atol=1e-12)
     assert len(_fused(f)) <= 4
+
+
+def test_a_sum_of_squares_is_one_dot_product():
+    # the L2 term of a cost: sum(w ** 2) over every axis, the squares read by nothing else
+    rng = np.random.default_rng(3)
+    w0, v0 = rng.standard_normal((64, 30)), rng.standard_normal((5, 4, 3))
+
+    def build(mode, dtype):
+        w = sc.shared(w0.astype(dtype), name="w")
+        v = sc.shared(v0.astype(dtype), name="v")
+        return sc.function([], 0.5 * (T.sum(w ** 2) + T.sum(T.sqr(v))), mode=mode), [w, v]
+    for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
+        f = check_rewrite(lambda mode: build(mode, dtype), rtol=tol, atol=tol)
+        source = f.kernel_source()
+        assert source.count("_vdot(") == 2 and "_square" not in source
+
+
+def test_squares_read_elsewhere_are_still_written():
+    x = T.dmatrix("x")
+    f = sc.function([x], [T.sum(x ** 2), x ** 2 + 1])
+    data = np.arange(6.0).reshape(2, 3)
+    total, shifted = f(data)
+    assert total == (data ** 2).sum()
+    np.testing.assert_array_equal(shifted, data ** 2 + 1)
+    assert "_vdot" not in f.kernel_source()
+
+
+def test_a_nan_in_a_sum_of_squares_is_caught_by_the_guard():
+    x = T.dmatrix("x")
+    f = sc.function([x], T.sum(x ** 2) * 2, mode=sc.Mode(nan_guard=True))
+    f(np.ones((2, 2)))
+    assert "_vdot" in f.kernel_source()
+    with pytest.raises(sc.compile.NanGuardError):
+        f(np.array([[1.0, np.inf], [0.0, 1.0]]))
