@@ -4,7 +4,8 @@
 2. :mod:`.rewriting` -- named rewrites in ordered phases (merge, dce, constant
    folding, canonicalize, stabilize, specialize, fusion, inplace), chosen by the
    :class:`Mode`;
-3. :mod:`.lowering` -- a linear schedule of kernels, one rule per op;
+3. :mod:`.lowering` -- a linear schedule of kernels, one rule per op (the
+   layer kernels' rules in :mod:`.lowering_layers`);
 4. :mod:`.plan` -- for each set of shapes, buffers reused by liveness and one
    generated Python function running the schedule (:mod:`.kernels` generates
    the fused elementwise kernels; :mod:`.openblas` sets the BLAS thread count

@@ -29,10 +29,10 @@ import time
 import numpy as np
 
 from ..graph.basic import Constant, SharedVariable
-from .nanguard import NanGuardError, guard, guard_input
-from .openblas import BLAS, threads_for
 from .linker import raise_with_node
 from .lowering import BUFFER, VIEW, FusedLowering, lowering_for
+from .nanguard import NanGuardError, guard, guard_input
+from .openblas import BLAS, MIN_FLOPS_FOR_THREADS
 from .profile import Profile
 
 MAX_PLANS = 8
@@ -308,7 +308,7 @@ class PlanBuilder:
         returns = [self._returned(i, v) for i, v in enumerate(self.fgraph.outputs)]
         body = self.lines + [f"return [{', '.join(returns)}]"]
         if prog.blas_threads == "auto" and self.products and \
-                threads_for(max(self.products), 2) == 1:
+                max(self.products) < MIN_FLOPS_FOR_THREADS:
             # every product is small: one BLAS thread, and the caller's count comes
             # back however the plan ends
             self.globals["_blas_get"], self.globals["_blas_set"] = BLAS.get, BLAS.set

@@ -115,6 +115,7 @@ def test_small_weights_are_updated_by_numpy():
                       calls=[(RNG.standard_normal((3, 20)),)] * 2, present=(Gemm,),
                       rtol=1e-12, atol=1e-12)
     assert 20 * 10 < MIN_GEMM_SIZE
+    assert "_gemm" in f.kernel_source()      # the node's kernel, which runs NumPy's matmul
 
 
 def test_a_gemm_update_whose_old_value_is_still_returned_writes_a_copy():
