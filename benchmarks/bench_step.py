@@ -1,4 +1,4 @@
-"""Time one SGD step of chapter 6's networks: FAST_COMPILE, FAST_RUN and PyTorch.
+"""Time one SGD step of chapter 6's networks: FAST_COMPILE, FAST_RUN, PyTorch and PyTensor.
 
 The network of the optimizing-compiler issue, built with ``symconv.network3``
 exactly as a user builds it: ConvPool(1->20, 5x5, 2x2 max) -> ConvPool(20->40,
@@ -331,7 +331,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, nargs="*", default=[10, 128],
                         help="mini-batches of the conv net (none: the shallow net only)")
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=15,
+                        help="turns each implementation takes; medians are reported")
     parser.add_argument("--seconds", type=float, default=0.2,
                         help="time per implementation per round (roughly)")
     parser.add_argument("--no-shallow", action="store_true")
