@@ -77,8 +77,6 @@ class OpenBLAS:
     available : bool
         Whether its thread functions were found (else :meth:`get` and :meth:`set`
         do nothing).
-    gemm_dtypes : set of str
-        The dtypes :meth:`gemm` hands to the library (``{"float32", "float64"}``).
     """
 
     def __init__(self, paths=None):
@@ -99,7 +97,6 @@ class OpenBLAS:
                 self._find_gemm(lib)
                 break
         self.available = self._set is not None
-        self.gemm_dtypes = {np.dtype(c).name for c in self._gemm}
 
     def _find_gemm(self, lib):
         for char, names in _GEMM.items():
@@ -213,10 +210,10 @@ def _address(a):
     return a.ctypes.data
 
 
-def threads_for(flops, most):
-    """The thread count for a plan whose largest product has ``flops`` operations,
-    at most ``most``."""
-    return 1 if flops < MIN_FLOPS_FOR_THREADS else most
+def one_thread(flops):
+    """True if a plan whose largest product has ``flops`` floating-point operations
+    runs all its products on one thread."""
+    return flops < MIN_FLOPS_FOR_THREADS
 
 
 def _loaded_openblas():

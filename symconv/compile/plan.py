@@ -32,7 +32,7 @@ from ..graph.basic import Constant, SharedVariable
 from .linker import raise_with_node
 from .lowering import BUFFER, VIEW, FusedLowering, lowering_for
 from .nanguard import NanGuardError, guard, guard_input
-from .openblas import BLAS, MIN_FLOPS_FOR_THREADS
+from .openblas import BLAS, one_thread
 from .profile import Profile
 
 MAX_PLANS = 8
@@ -307,8 +307,7 @@ class PlanBuilder:
                     head.append(f"_guard_input(_var_{self.names[v]}, {self.names[v]})")
         returns = [self._returned(i, v) for i, v in enumerate(self.fgraph.outputs)]
         body = self.lines + [f"return [{', '.join(returns)}]"]
-        if prog.blas_threads == "auto" and self.products and \
-                max(self.products) < MIN_FLOPS_FOR_THREADS:
+        if prog.blas_threads == "auto" and self.products and one_thread(max(self.products)):
             # every product is small: one BLAS thread, and the caller's count comes
             # back however the plan ends
             self.globals["_blas_get"], self.globals["_blas_set"] = BLAS.get, BLAS.set

@@ -4,7 +4,7 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.compile.openblas import BLAS, MIN_FLOPS_FOR_THREADS, OpenBLAS, threads_for
+from symconv.compile.openblas import BLAS, MIN_FLOPS_FOR_THREADS, OpenBLAS, one_thread
 from tests.helpers import raises_naming
 
 needs_openblas = pytest.mark.skipif(not BLAS.available,
@@ -22,9 +22,8 @@ def _step(n_in, n_out, batch, mode=None):
 
 
 def test_threads_follow_the_largest_product():
-    assert threads_for(MIN_FLOPS_FOR_THREADS - 1, 2) == 1
-    assert threads_for(MIN_FLOPS_FOR_THREADS, 2) == 2
-    assert threads_for(MIN_FLOPS_FOR_THREADS, 1) == 1
+    assert one_thread(MIN_FLOPS_FOR_THREADS - 1)
+    assert not one_thread(MIN_FLOPS_FOR_THREADS)
 
 
 def test_a_library_without_the_functions_is_unavailable_and_harmless(tmp_path):
