@@ -63,6 +63,29 @@ class _Namer:
         return name
 
 
+def _named(outputs, explicit_inputs=None):
+    """The namer with every variable of the graph named as ``debugprint`` names it
+    (inputs, then shared variables, then each node's outputs in the order the nodes
+    print), and the free inputs and shared variables."""
+    namer = _Namer()
+    free = [v for v in graph_inputs(outputs) if not isinstance(v, (Constant, SharedVariable))]
+    if explicit_inputs is not None:
+        free = list(explicit_inputs) + [v for v in free if v not in explicit_inputs]
+    shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
+    for v in free + shared:
+        namer(v)
+    for node in toposort(outputs):
+        for o in node.outputs:
+            namer(o)
+    return namer, free, shared
+
+
+def value_names(fgraph):
+    """``{variable: name}`` for a compiled function's graph, the names ``debugprint``
+    shows for it (``%12``, ``x``...), so that other reports (the profile) use them too."""
+    return dict(_named(list(fgraph.outputs), fgraph.inputs)[0].names)
+
+
 def debugprint(obj, file=None, print_trace=False, print_kernels=False):
     """Print the graph of ``obj`` (variables or a compiled function), one node a line.
 
@@ -84,17 +107,13 @@ def debugprint(obj, file=None, print_trace=False, print_kernels=False):
         The listing.
     """
     outputs, extra = _outputs_of(obj)
-    namer = _Namer()
     lines = []
     if extra is not None:
         title, labels, explicit_inputs = extra
         lines.append(title)
     else:
         labels, explicit_inputs = None, None
-    free = [v for v in graph_inputs(outputs) if not isinstance(v, (Constant, SharedVariable))]
-    if explicit_inputs is not None:
-        free = list(explicit_inputs) + [v for v in free if v not in explicit_inputs]
-    shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
+    namer, free, shared = _named(outputs, explicit_inputs)
     lines.append("inputs: " + ("  ".join(f"{namer(v)}:{v.type.short()}" for v in free) or "none"))
     if shared:
         lines.append("shared: " + "  ".join(f"{namer(v)}:{v.type.short()}" for v in shared))

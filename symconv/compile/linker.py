@@ -19,7 +19,7 @@ class PlainLinker:
         program = Program(fgraph)
         if self.profile:
             from .profile import Profile
-            program.profile = Profile(fgraph.nodes)
+            program.profile = Profile(fgraph.nodes, fgraph)
         return program
 
 

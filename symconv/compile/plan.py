@@ -74,7 +74,7 @@ class ScheduleProgram:
         self.rules = [lowering_for(node.op) for node in order]
         self.plans = {}
         self.plan = None
-        self.profile = Profile(order) if profile else None
+        self.profile = Profile(order, fgraph) if profile else None
         self.input_vars = list(fgraph.inputs)
         seen = set(self.input_vars)
         self.shared_vars, self.constant_vars = [], []

@@ -15,8 +15,9 @@ class Profile:
         Seconds spent in each node of the schedule, summed over the calls.
     """
 
-    def __init__(self, order):
+    def __init__(self, order, fgraph=None):
         self.order = order
+        self.fgraph = fgraph
         self.calls = 0
         self.times = [0.0] * len(order)
 
@@ -26,9 +27,17 @@ class Profile:
         self.times[:] = [0.0] * len(self.order)
 
     def by_node(self):
-        """Rows (node label, op, seconds, calls, share of the total), slowest first."""
+        """Rows (node label, op, seconds, calls, share of the total), slowest first.
+
+        A node is labelled by its first output's name in ``debugprint(f)`` (``%12``),
+        or by its place in the schedule (``#3``) when the graph is not known."""
         total = sum(self.times) or 1.0
-        rows = [(f"#{k} {node.op}", type(node.op).__name__, t, self.calls, t / total)
+        names = {}
+        if self.fgraph is not None:
+            from ..printing import value_names
+            names = value_names(self.fgraph)
+        rows = [(f"{names.get(node.outputs[0], f'#{k}')} {node.op}", type(node.op).__name__,
+                 t, self.calls, t / total)
                 for k, (node, t) in enumerate(zip(self.order, self.times))]
         return sorted(rows, key=lambda r: -r[2])
 

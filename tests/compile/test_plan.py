@@ -129,6 +129,13 @@ def test_profile_table(mode):
     assert {r[0] for r in prof.by_op()} == {type(n.op).__name__ for n in f.fgraph.nodes}
     text = str(prof)
     assert "3 call(s)" in text and "Dot" in text and "share" in text
+    # nodes are named as debugprint names their first output: "%0 Dot" in both
+    listing = sc.printing.debugprint(f, file="str")
+    for label, *_ in rows:
+        name, op = label.split(" ", 1)
+        assert name.startswith("%") and f"{name}:" in listing
+        assert any(line.lstrip().startswith(name + ":") and f"= {op}" in line
+                   for line in listing.splitlines())
     prof.reset()
     f(np.ones((2, 4)))
     assert prof.calls == 1
