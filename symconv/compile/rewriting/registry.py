@@ -157,12 +157,13 @@ class RewriteLog(list):
                 row[3][label] = row[3].get(label, 0) + 1
         if not rows:
             return "no rewrite fired"
-        lines = [f"{'phase':<17}{'rewrite':<30}{'count':>6}  where"]
+        width = max(len("rewrite"), *(len(row[1]) for row in rows)) + 1
+        lines = [f"{'phase':<17}{'rewrite':<{width}}{'count':>6}  where"]
         for phase, name, count, places in rows:
             spots = [f"{p} ({n})" if n > 1 else p for p, n in list(places.items())[:4]]
             if len(places) > 4:
                 spots.append(f"... {len(places) - 4} more")
-            lines.append(f"{phase:<17}{name:<30}{count:>6}  {', '.join(spots)}")
+            lines.append(f"{phase:<17}{name:<{width}}{count:>6}  {', '.join(spots)}")
         return "\n".join(lines)
 
     def __str__(self):
