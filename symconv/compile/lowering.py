@@ -79,7 +79,7 @@ class FusedLowering(Lowering):
                 else:
                     names[-1 - j] = f"{em.name(v)}[()]"
             for k, template in enumerate(exprs):
-                refs = [names[r] if r < 0 else names[r] for r in op.program[k].refs]
+                refs = [names[r] for r in op.program[k].refs]
                 names[k] = em.fresh_name("n")
                 em.line(f"{names[k]} = {template.format(*refs)}")
             for out, k in zip(node.outputs, op.outputs):

@@ -139,13 +139,7 @@ class OpenBLAS:
                 fn(_ROW_MAJOR, a[0], b[0], m, n, x.shape[1], alpha, _address(x), a[1],
                    _address(y), b[1], beta, _address(z), n)
                 return z
-        product = np.matmul(x, y)
-        if alpha != 1:
-            product *= alpha
-        if beta != 1:
-            z *= beta
-        z += product
-        return z
+        return _numpy_gemm(alpha, x, y, beta, z)
 
 
     def gemm_kernel(self, alpha, beta, x, y, z, product=None):
@@ -158,15 +152,7 @@ class OpenBLAS:
         a, b = _operand(x), _operand(y)
         gemm = self.gemm
         if z.size < MIN_GEMM_SIZE and product is not None:
-            def small(x, y, z):
-                np.matmul(x, y, out=product)
-                if alpha != 1:
-                    np.multiply(product, alpha, out=product)
-                if beta != 1:
-                    np.multiply(z, beta, out=z)
-                np.add(z, product, out=z)
-                return z
-            return small
+            return lambda x, y, z: _numpy_gemm(alpha, x, y, beta, z, product)
         if fn is None or a is None or b is None or not z.flags.c_contiguous or not z.size \
                 or not x.dtype == y.dtype == z.dtype or x.shape[0] != z.shape[0] or \
                 y.shape[1] != z.shape[1]:
@@ -182,6 +168,18 @@ class OpenBLAS:
             fn(*head, _address(x), lda, _address(y), ldb, beta, _address(z), n)
             return z
         return kernel
+
+
+def _numpy_gemm(alpha, x, y, beta, z, product=None):
+    """:meth:`OpenBLAS.gemm` by NumPy: the product into ``product`` (or a new array),
+    then ``z = beta * z + alpha * product`` in place (``z`` may broadcast it)."""
+    product = np.matmul(x, y, out=product)
+    if alpha != 1:
+        np.multiply(product, alpha, out=product)
+    if beta != 1:
+        np.multiply(z, beta, out=z)
+    np.add(z, product, out=z)
+    return z
 
 
 def _operand(a):
