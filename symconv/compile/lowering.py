@@ -18,7 +18,7 @@ kernels (matrix products, conv-pool, softmax-NLL).
 import numpy as np
 
 from ..graph.basic import SharedVariable
-from ..ops.fused import FusedElemwise, Gemm
+from ..ops.fused import FusedElemwise
 from ..ops.indexing import Subtensor
 from ..ops.shape import DimShuffle, Flatten, Reshape, Shape
 from .kernels import FusedKernel, inplace_ok
@@ -92,12 +92,10 @@ class FusedLowering(Lowering):
         destroy = dict(op.destroy)
         for j, out in enumerate(node.outputs):
             target = None
-            if j in destroy:
-                target = em.inplace_shared(node.inputs[destroy[j]], out)
-                if target is not None and inplace_ok(op, j, destroy[j]):
-                    out_of_input[j] = destroy[j]
-                else:
-                    target = None
+            if j in destroy and inplace_ok(op, j, destroy[j]) and \
+                    em.can_write_shared(node.inputs[destroy[j]], out):
+                target = em.write_shared(node.inputs[destroy[j]], out)
+                out_of_input[j] = destroy[j]
             if target is None and not em.is_output(out):
                 # reuse the buffer of an input read for the last time here
                 for i, v in enumerate(node.inputs):
@@ -232,15 +230,19 @@ def lowering_for(op):
     return _GENERIC
 
 
+def destroyed_shared(node):
+    """The shared variables ``node`` may write over (its op's ``destroy_map``)."""
+    return [node.inputs[i] for ins in node.op.destroy_map.values() for i in ins
+            if isinstance(node.inputs[i], SharedVariable)]
+
+
 def schedule_order(fgraph):
     """A topological order of the nodes in which kernels that overwrite a shared
     variable run as late as their dependencies allow (so that every other reader of
     the variable runs before them)."""
     nodes = fgraph.nodes
     position = {n: k for k, n in enumerate(nodes)}
-    destroyers = {n for n in nodes if isinstance(n.op, FusedElemwise) and any(
-        isinstance(n.inputs[i], SharedVariable) for _, i in n.op.destroy) or
-        isinstance(n.op, Gemm) and isinstance(n.inputs[0], SharedVariable)}
+    destroyers = {n for n in nodes if destroyed_shared(n)}
     if not destroyers:
         return list(nodes)
     waiting = {n: sum(1 for v in {v for v in n.inputs} if v.owner in position) for n in nodes}

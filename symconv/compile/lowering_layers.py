@@ -72,8 +72,8 @@ class GemmLowering(Lowering):
         (m, k), n = em.value(x).shape, em.value(y).shape[1]
         em.product(m, k, n)
         target = None
-        if not em.aliases(x, z) and not em.aliases(y, z):
-            target = em.inplace_shared(z, out)
+        if not em.aliases(x, z) and not em.aliases(y, z) and em.can_write_shared(z, out):
+            target = em.write_shared(z, out)
         if target is None:
             target = em.out(out)
             em.line(f"{em.glob(np.copyto, 'copyto')}({target}, {em.name(z)})")

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..graph.basic import Constant, SharedVariable
 from .linker import raise_with_node
-from .lowering import BUFFER, VIEW, FusedLowering, lowering_for
+from .lowering import BUFFER, VIEW, FusedLowering, destroyed_shared, lowering_for
 from .nanguard import NanGuardError, guard, guard_input
 from .openblas import BLAS, one_thread
 from .profile import Profile
@@ -92,6 +92,19 @@ class ScheduleProgram:
                 seen.add(v)
                 (self.shared_vars if isinstance(v, SharedVariable) else
                  self.constant_vars if isinstance(v, Constant) else []).append(v)
+        # shared variables some kernel may write over: their storage must overlap no
+        # other array the call reads (a set_value(..., borrow=True) can make it so)
+        destroyed = {v for node in order for v in destroyed_shared(node)}
+        self.destroyed = [v for v in self.shared_vars if v in destroyed]
+
+    def entry_overlaps(self, values):
+        """The destroyed shared variables whose values in ``values`` may share memory
+        with another input, shared value or constant of the call."""
+        entries = self.input_vars + self.shared_vars + self.constant_vars
+        return frozenset(
+            s for s in self.destroyed
+            if any(e is not s and isinstance(values[e], np.ndarray) and
+                   np.may_share_memory(values[s], values[e]) for e in entries))
 
     def run(self, args):
         plan = self.plan
@@ -164,7 +177,8 @@ class ScheduleProgram:
 
     def _key(self, values):
         return tuple(np.shape(values[v]) for v in self.input_vars + self.shared_vars) + \
-            tuple(np.shape(values[o]) for node in self.order for o in node.outputs)
+            tuple(np.shape(values[o]) for node in self.order for o in node.outputs) + \
+            (self.entry_overlaps(values),)
 
     def kernel_sources(self):
         """The generated source of the current plan and of its fused kernels."""
@@ -221,8 +235,10 @@ class PlanBuilder:
         self.persistent = set()    # roots living in plan buffers (reused by the next call)
         self.inplace_shared = set()
         self.returned_roots = set()
-        self.counter = 0
+        self.counter = 0           # numbers the generated module's global names
+        self.locals = 0            # numbers the plan's local variables
         self.products = []         # floating-point operations of each matrix product
+        self.overlapping = program.entry_overlaps(values)
 
     # -- analysis ---------------------------------------------------------------------
     def _analyse(self):
@@ -299,6 +315,7 @@ class PlanBuilder:
             self._emit_node(k, node)
         for s in self.inplace_shared:
             head.append(f"if not {self.names[s]}.flags.writeable: raise ShapeChanged")
+        head += self._overlap_checks(entry)
         if self.nan_guard:
             self.globals["_guard_input"] = guard_input
             for v in entry:
@@ -322,6 +339,43 @@ class PlanBuilder:
         namespace = dict(self.globals)
         exec(compile(source, "<plan>", "exec"), namespace)
         return Plan(namespace["plan"], source, self.kernel_sources, line_nodes, self.buffers)
+
+    def _overlap_checks(self, entry):
+        """Lines that leave the plan (to record the call anew) when the storage of a
+        shared variable it writes over overlaps another array of the call. Shared and
+        constant values are checked again only when one of them is a new array (a
+        ``set_value``); array inputs, on every call."""
+        if not self.inplace_shared:
+            return []
+        written = [s for s in self.program.shared_vars if s in self.inplace_shared]
+        held = [v for v in self.program.shared_vars + self.program.constant_vars
+                if isinstance(self.values[v], np.ndarray)]
+        lines = []
+        if len(held) > 1:
+            seen = [self.values[v] for v in held]
+            self.globals["_held"] = seen
+            self.globals["_may_share"] = np.may_share_memory
+            where = {v: j for j, v in enumerate(held)}
+
+            def recheck(*arrays):
+                for s in written:
+                    a = arrays[where[s]]
+                    if any(j != where[s] and np.may_share_memory(a, b)
+                           for j, b in enumerate(arrays)):
+                        raise ShapeChanged
+                seen[:] = arrays
+
+            self.globals["_recheck"] = recheck
+            names = [self.names[v] for v in held]
+            changed = " or ".join(f"{n} is not _held[{j}]" for j, n in enumerate(names))
+            lines.append(f"if {changed}: _recheck({', '.join(names)})")
+        for v in self.program.input_vars:
+            if np.ndim(self.values[v]) == 0:
+                continue
+            self.globals["_may_share"] = np.may_share_memory
+            for s in written:
+                lines.append(f"if _may_share({self.names[v]}, {self.names[s]}): raise ShapeChanged")
+        return lines
 
     def _emit_node(self, k, node):
         em = Emitter(self, k, node)
@@ -441,8 +495,11 @@ class Emitter:
         return self._var_name(var)
 
     def _var_name(self, var):
-        name = f"v{len(self.b.names)}"
-        self.b.names[var] = name
+        # every variable gets a name of its own: a name is never handed out twice
+        b = self.b
+        name = f"v{b.locals}"
+        b.locals += 1
+        b.names[var] = name
         return name
 
     def is_output(self, var):
@@ -510,24 +567,33 @@ class Emitter:
         b.names[out] = name
         return name
 
-    def inplace_shared(self, var, out):
-        """The name of shared variable ``var``'s storage if ``out``, its new value, may be
-        written there: nothing reads ``var`` afterwards, ``out`` is returned only as the
-        update, and no shape check follows (a failed check re-runs the call)."""
+    def can_write_shared(self, var, out):
+        """True if ``out``, the new value of shared variable ``var``, may be written into
+        ``var``'s storage: nothing reads ``var`` (or a view of it) afterwards, ``out`` is
+        returned only as the update, no shape check follows (a failed check re-runs the
+        call), the NaN guard is off (it must see every value before any is committed),
+        and ``var``'s storage overlaps no other array the call reads."""
         b = self.b
-        if not isinstance(var, SharedVariable) or sum(1 for v in self.node.inputs if v is var) > 1:
-            return None
+        if self.nan_guard or not isinstance(var, SharedVariable) or \
+                sum(1 for v in self.node.inputs if v is var) > 1:
+            return False
         value, new = self.values[var], self.values[out]
         if not isinstance(value, np.ndarray) or not value.flags.writeable or \
                 value.shape != np.shape(new) or value.dtype != np.asarray(new).dtype:
-            return None
+            return False
         if b.root_last.get(("shared", var), -1) > self.k or b.last_dynamic > self.k:
-            return None
+            return False
+        if var in b.overlapping:
+            return False
         for i, o in enumerate(b.fgraph.outputs):
             if ("own", out) in b.roots.get(o, ()) and not (o is out and b.is_update(i, var)):
-                return None
-        if not any(o is out and b.is_update(i, var) for i, o in enumerate(b.fgraph.outputs)):
-            return None
+                return False
+        return any(o is out and b.is_update(i, var) for i, o in enumerate(b.fgraph.outputs))
+
+    def write_shared(self, var, out):
+        """Commit ``out`` (see :meth:`can_write_shared`) to ``var``'s storage; returns its
+        name in the plan."""
+        b = self.b
         b.inplace_shared.add(var)
         # the new value lives in the shared variable's memory from now on
         b.roots[out] = {("shared", var)}

@@ -162,9 +162,22 @@ class Op:
     - ``perform(node, inputs)``: compute, returning a list of output arrays.
     - ``grad(inputs, output_grads)``: one symbolic gradient (or None) per input.
     - ``infer_shape(node, input_shapes)``: output shapes from input shapes.
+
+    and, where they apply, what the compiled kernels may do with memory:
+
+    - ``destroy_map``: ``{output index: [input index]}``, the inputs an output is
+      written over (the compiler lets it happen only where nothing reads that
+      input afterwards);
+    - ``view_map``: ``{output index: [input index]}``, the inputs an output may be a
+      view of (a buffer stays alive while any view of it is read);
+    - ``is_stateful``: the op draws from a state (random numbers), so two equal
+      nodes are not the same value and none is folded or merged.
     """
 
     __props__ = ()
+    destroy_map = {}
+    view_map = {}
+    is_stateful = False
 
     def _props(self):
         return tuple(getattr(self, p) for p in self.__props__)

@@ -143,6 +143,10 @@ class FusedElemwise(Op):
             text += "[inplace " + ",".join(f"{o}<-i{i}" for o, i in self.destroy) + "]"
         return text
 
+    @property
+    def destroy_map(self):
+        return {o: [i] for o, i in self.destroy}
+
     def with_destroy(self, destroy):
         return FusedElemwise(self.program, self.outputs, destroy)
 
@@ -247,6 +251,7 @@ class Gemm(Op):
     """
 
     __props__ = ("alpha", "beta")
+    destroy_map = {0: [0]}   # written into z where the plan finds that safe, else a copy
 
     def __init__(self, alpha, beta):
         self.alpha, self.beta = float(alpha), float(beta)

@@ -16,6 +16,7 @@ repay the call into the library, the runtime computes it with NumPy, see
 """
 from ...ops.blas import Dot
 from ...ops.fused import FusedElemwise, Gemm, ScaledDot
+from ..kernels import inplace_ok
 from .registry import graph_rewrite
 from .utils import scalar_constant
 
@@ -33,7 +34,7 @@ def inplace_updates(fgraph, log):
             continue
         destroy = marks.setdefault(node, dict(node.op.destroy))
         out_index = node.outputs.index(value)
-        if out_index not in destroy:
+        if out_index not in destroy and inplace_ok(node.op, out_index, node.inputs.index(shared)):
             destroy[out_index] = node.inputs.index(shared)
             log.add(node, f"{shared.name or 'shared'} updated in place")
     pairs = []
