@@ -195,6 +195,32 @@ def test_corrupt_idx_folder_is_a_clear_error(tmp_path):
         loaders.load_split(str(tmp_path))
 
 
+@pytest.mark.parametrize("bad", [10, -1, 255])
+def test_labels_outside_the_digits_name_the_file_and_example(tmp_path, bad):
+    rng = np.random.RandomState(2)
+    images = rng.randint(0, 256, (12, 28, 28))
+    labels = rng.randint(0, 10, 12)
+    labels[7] = bad % 256          # IDX labels are unsigned bytes
+    for name, array in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+                        ("t10k-images-idx3-ubyte", images[:4]),
+                        ("t10k-labels-idx1-ubyte", labels[:4])]:
+        _write_idx(str(tmp_path / name), array)
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte: example 7 has label"):
+        loaders.load_split(str(tmp_path))
+
+
+def test_pickle_labels_outside_the_digits_name_the_set_and_example(tmp_path):
+    data = list(_tiny_split())
+    x, y = data[1]
+    y = y.copy()
+    y[3] = -1
+    data[1] = (x, y)
+    path = str(tmp_path / "mnist.pkl.gz")
+    _write_pickle(path, tuple(data))
+    with pytest.raises(DataError, match=r"mnist.pkl.gz, validation set: example 3 has label -1"):
+        loaders.load_split(path)
+
+
 # --- expanded data ---------------------------------------------------------------
 
 def _shift_reference(image, dy, dx):

@@ -7,7 +7,8 @@ import numpy as np
 
 from ..ops.blas import Dot
 from ..ops.convpool import ConvPool, ConvPoolGrad
-from ..ops.fused import Affine, Gemm, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad
+from ..ops.fused import (Affine, Gemm, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad, checked_labels,
+                         label_description)
 from .lowering import BUFFER, FRESH, Lowering
 
 
@@ -215,8 +216,11 @@ class SoftmaxNLLLowering(Lowering):
         index = em.temp((n,), "intp")
         base = np.arange(n, dtype=np.intp) * k   # the flat index of each row's first column
         maximum, add, subtract = np.maximum.reduce, np.add.reduce, np.subtract
+        what = label_description(node)
 
         def kernel(x, labels, nll, sm, col, picked, index):
+            # a flat index must not run into the next row: NumPy's rules per label
+            labels = checked_labels(labels, k, what)
             maximum(x, axis=1, keepdims=True, out=col)
             subtract(x, col, out=sm)
             np.add(base, labels, out=index)
@@ -252,8 +256,10 @@ class SoftmaxNLLGradLowering(Lowering):
         base = np.arange(n, dtype=np.intp) * k
         count = np.asarray(n, dtype=node.outputs[0].dtype)
         mean, vector = node.op.mean, np.ndim(em.value(g)) == 1
+        what = label_description(node)
 
         def kernel(g, sm, labels, dx, picked, index):
+            labels = checked_labels(labels, k, what)
             scale = g / count if mean else g
             np.multiply(sm[:n], scale[:, None] if vector else scale, out=dx[:n])
             if n < rows:

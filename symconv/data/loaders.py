@@ -27,7 +27,7 @@ import zlib
 import numpy as np
 
 from .. import atomic
-from .mnist import DataError, mnist_split
+from .mnist import DataError, check_label_range, mnist_split
 
 IMAGE_SIDE = 28
 
@@ -115,6 +115,7 @@ def _check_pair(path, name, pair, expected_rows=None):
     labels = y.astype(np.int64)
     if y.dtype.kind == "f" and not np.array_equal(labels, y):
         raise DataError(f"{path}: the {name} labels are not whole numbers")
+    check_label_range(labels, f"{path}, {name} set")
     return np.ascontiguousarray(x, dtype=np.float32), labels
 
 

@@ -72,6 +72,19 @@ def read_idx(path, expected_sha256=None):
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
+CLASSES = 10
+
+
+def check_label_range(labels, where):
+    """Raise a DataError naming ``where`` and the first example whose label is not a
+    digit 0-9 (a label out of range would index past the softmax's classes)."""
+    bad = np.flatnonzero((labels < 0) | (labels >= CLASSES))
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(f"{where}: example {i} has label {int(labels[i])}; MNIST labels are the "
+                        f"digits 0 to {CLASSES - 1} ({bad.size} of {labels.size} labels are out of range)")
+
+
 def load_mnist(folder=None, verify=True):
     """The four MNIST arrays: ``(train_images, train_labels, test_images, test_labels)``.
 
@@ -86,6 +99,8 @@ def load_mnist(folder=None, verify=True):
             path = path[:-3]  # an uncompressed copy
         checksum = SHA256[filename] if verify and path.endswith(".gz") else None
         arrays[key] = read_idx(path, checksum)
+        if key.endswith("_labels"):
+            check_label_range(arrays[key], path)
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):

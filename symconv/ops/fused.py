@@ -285,7 +285,25 @@ class Gemm(Op):
 
 # --- softmax and negative log-likelihood -------------------------------------------
 
-def softmax_nll_forward(x, labels):
+def checked_labels(labels, classes, what="labels"):
+    """``labels`` as indices into ``classes`` columns, with NumPy's meaning: a negative
+    label counts from the end (``-1`` is the last class), and one outside
+    ``[-classes, classes)`` raises an IndexError that names ``what``, the label and
+    where it is. One min and one max over the labels when they are all in range."""
+    if labels.size == 0:
+        return labels
+    low, high = labels.min(), labels.max()
+    if low >= 0 and high < classes:
+        return labels
+    bad = np.flatnonzero((labels < -classes) | (labels >= classes))
+    if bad.size:
+        i = int(bad[0])
+        raise IndexError(f"{what}: label {int(labels[i])} at position {i} is out of range "
+                         f"for {classes} classes (valid: -{classes} to {classes - 1})")
+    return np.where(labels < 0, labels + classes, labels)
+
+
+def softmax_nll_forward(x, labels, what="labels"):
     """``(nll, sm)``: ``sm = softmax(x)`` row by row and, for each of the first
     ``len(labels)`` rows, ``nll[i] = -log sm[i, labels[i]]`` computed as
     ``log(sum(exp(x[i] - max))) - (x[i, labels[i]] - max)``, finite even where
@@ -293,6 +311,7 @@ def softmax_nll_forward(x, labels):
     n = labels.shape[0]
     if n > x.shape[0]:
         raise IndexError(f"softmax_nll: {n} labels for {x.shape[0]} rows of scores")
+    labels = checked_labels(labels, x.shape[1], what)
     sm = np.subtract(x, x.max(axis=1, keepdims=True))
     rows = np.arange(n)
     picked = sm[rows, labels]
@@ -304,11 +323,12 @@ def softmax_nll_forward(x, labels):
     return nll, sm
 
 
-def softmax_nll_backward(g, sm, labels, mean=False):
+def softmax_nll_backward(g, sm, labels, mean=False, what="labels"):
     """Gradient of :func:`softmax_nll_forward`'s ``nll`` with respect to ``x``:
     ``(sm - onehot(labels)) * g`` on the labelled rows, 0 elsewhere. ``g`` is one
     value per label or a scalar for all of them; ``mean`` divides it by their number."""
     n = labels.shape[0]
+    labels = checked_labels(labels, sm.shape[1], what)
     dx = np.zeros(sm.shape, dtype=np.result_type(g.dtype, sm.dtype))
     scale = g / np.asarray(n, dtype=g.dtype) if mean else g
     np.multiply(sm[:n], scale[:, None] if np.ndim(scale) else scale, out=dx[:n])
@@ -337,7 +357,7 @@ class SoftmaxNLL(Op):
         return Apply(self, [x, labels], [nll, TensorVariable(x.type)])
 
     def perform(self, node, inputs):
-        return list(softmax_nll_forward(*inputs))
+        return list(softmax_nll_forward(*inputs, what=label_description(node)))
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1], input_shapes[0]]
@@ -381,7 +401,8 @@ class SoftmaxNLLGrad(Op):
 
     def perform(self, node, inputs):
         g, sm, labels = inputs
-        dx = softmax_nll_backward(np.asarray(g), sm, labels, self.mean)
+        dx = softmax_nll_backward(np.asarray(g), sm, labels, self.mean,
+                                  what=label_description(node))
         return [dx.astype(node.outputs[0].dtype, copy=False)]
 
     def infer_shape(self, node, input_shapes):
@@ -389,6 +410,16 @@ class SoftmaxNLLGrad(Op):
 
     def grad(self, inputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation")
+
+
+def label_description(node):
+    """How errors about ``node``'s labels (its last input) name them: the variable and
+    the line of user code that built the node."""
+    text = f"{node.op}: labels {node.inputs[-1].describe()}"
+    trace = getattr(node, "trace", None)
+    if trace is not None:
+        text += f" (built at {trace[0]}:{trace[1]})"
+    return text
 
 
 def _is_zeros(v):
