@@ -50,3 +50,21 @@ def test_the_default_mode_does_not_check():
     x, y, _ = _graph()
     with np.errstate(invalid="ignore"):
         assert np.isnan(sc.function([x], y)(np.array([0.5]))).all()
+
+
+def test_no_update_is_written_before_every_node_checked_out():
+    # an SGD-like update the plan would write into W's storage: under the guard the
+    # overflow is caught before anything is committed, and blamed on the product
+    rng = np.random.default_rng(0)
+    w = sc.shared(rng.standard_normal((200, 200)) * 1e200, name="W")
+    v = sc.shared(rng.standard_normal(3) * 1e300, name="V")
+    x = T.dmatrix("x")
+    f = sc.function([x], [], updates=[(w, w - 0.1 * T.dot(x, w)), (v, v * 1e10)],
+                    mode="NanGuard")
+    before_w, before_v = w.get_value(), v.get_value()
+    with np.errstate(all="ignore"):
+        for _ in range(2):   # the recording call, then the plan
+            with pytest.raises(NanGuardError, match=r"test_nan_guard.py"):
+                f(np.ones((200, 200)))
+            np.testing.assert_array_equal(w.get_value(), before_w)
+            np.testing.assert_array_equal(v.get_value(), before_v)
