@@ -14,8 +14,12 @@ the caller's count back when it returns. Plans with a large product leave the
 count alone: switching it between products costs a wake-up each time, which on
 the convolutional network at mini-batch 10 undid what one thread saved on the
 small products. The count is the library's, shared by the whole process: code
-that runs compiled functions in several threads at once should compile them
-with ``Mode(blas_threads=None)``.
+that runs compiled functions in several threads at once need do nothing: plans
+enter and leave one-thread mode through :meth:`OpenBLAS.enter_one_thread` and
+:meth:`OpenBLAS.leave_one_thread`, which count the plans inside it, so the
+first one in saves the caller's count and the last one out restores it,
+whatever order the threads finish in (``Mode(blas_threads=None)`` turns the
+switch off altogether).
 
 Idle threads
 ------------
@@ -44,6 +48,7 @@ runs on NumPy.
 import ctypes
 import glob
 import os
+import threading
 
 import numpy as np
 
@@ -81,6 +86,9 @@ class OpenBLAS:
 
     def __init__(self, paths=None):
         self._set = self._get = None
+        self._lock = threading.Lock()
+        self._one_thread_users = 0     # plans running in one-thread mode now
+        self._saved = 1                # the count to restore when the last one leaves
         self._gemm = {}
         for path in (_loaded_openblas() if paths is None else paths):
             try:
@@ -121,6 +129,26 @@ class OpenBLAS:
         """Use ``n`` threads for the following products (nothing where unavailable)."""
         if self.available:
             self._set(int(n))
+
+    def enter_one_thread(self):
+        """Run the following products on one thread until the matching
+        :meth:`leave_one_thread`; safe to call from several threads at once."""
+        if not self.available:
+            return
+        with self._lock:
+            if self._one_thread_users == 0:
+                self._saved = self._get()
+                self._set(1)
+            self._one_thread_users += 1
+
+    def leave_one_thread(self):
+        """Undo one :meth:`enter_one_thread`; the last one restores the saved count."""
+        if not self.available:
+            return
+        with self._lock:
+            self._one_thread_users -= 1
+            if self._one_thread_users == 0:
+                self._set(self._saved)
 
     def gemm(self, alpha, x, y, beta, z):
         """``z = alpha * x @ y + beta * z``, written into ``z``; returns ``z``.

@@ -20,8 +20,9 @@ Later calls run the plan's function directly. When a shape differs (a new
 mini-batch size, a ``set_value`` of another shape), the call is recorded
 again and a plan for the new shapes is built or reused.
 
-Buffers belong to the compiled function, so one function must not run in two
-threads at once (two functions may).
+Buffers belong to the compiled function: :class:`~symconv.compile.runtime.Function`
+holds a lock per function around each call, so one function called from several
+threads runs one call at a time (two functions run in parallel).
 """
 import copy
 import time
@@ -327,9 +328,10 @@ class PlanBuilder:
         if prog.blas_threads == "auto" and self.products and one_thread(max(self.products)):
             # every product is small: one BLAS thread, and the caller's count comes
             # back however the plan ends
-            self.globals["_blas_get"], self.globals["_blas_set"] = BLAS.get, BLAS.set
-            head += ["_most = _blas_get()", "_blas_set(1)", "try:"]
-            body = ["    " + line for line in body] + ["finally:", "    _blas_set(_most)"]
+            self.globals["_blas_enter"] = BLAS.enter_one_thread
+            self.globals["_blas_leave"] = BLAS.leave_one_thread
+            head += ["_blas_enter()", "try:"]
+            body = ["    " + line for line in body] + ["finally:", "    _blas_leave()"]
         lines = head + body
         source = "def plan(" + ", ".join(args) + "):\n" + \
             "\n".join("    " + line for line in lines) + "\n"

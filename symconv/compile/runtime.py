@@ -1,4 +1,6 @@
 """The callable that ``symconv.function`` returns."""
+import threading
+
 import numpy as np
 
 from .rewriting import RewriteLog
@@ -34,6 +36,7 @@ class Function:
         # a scheduled program decides when it built the plan which results to copy
         self._program_owns_results = getattr(program, "owns_results", False)
         self.allow_input_downcast = allow_input_downcast
+        self._lock = threading.Lock()
         self._shared = list(fgraph.shared_inputs) + [s for s in updated
                                                      if s not in fgraph.shared_inputs]
         # inputs with no static size can skip the full check for arrays of the right kind,
@@ -43,6 +46,15 @@ class Function:
                        for v in inputs]
 
     def __call__(self, *args):
+        # One call at a time per function: the plan's buffers, its cached patch views
+        # and the shared variables it writes in place belong to the function, and
+        # per-thread copies of them would multiply memory for little gain (NumPy's
+        # kernels hold the interpreter lock between BLAS calls). Two functions run
+        # in parallel.
+        with self._lock:
+            return self._call(args)
+
+    def _call(self, args):
         if len(args) != len(self.inputs):
             names = ", ".join(v.describe() for v in self.inputs) or "none"
             raise TypeError(f"{self._label()}: expected {len(self.inputs)} argument(s) "
