@@ -30,7 +30,10 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
     wrt : Variable or list of Variable
         A list gives a list back, a single variable a single gradient.
     consider_constant : list of Variable, optional
-        Gradients do not flow through these (treated as constants).
+        Gradients do not flow *through* these into the expressions that compute
+        them (Theano's meaning): such a variable still has a gradient of its own
+        when it is in ``wrt``, but what it was computed from gets nothing by way
+        of it.
     disconnected_inputs : {"raise", "warn", "ignore"}
         What to do for a ``wrt`` that the cost does not depend on; with "warn"
         or "ignore" its gradient is zeros.
@@ -74,20 +77,23 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
 
     blocked = set(consider_constant or ())
     nodes = toposort(list(seeds))
-    # variables whose value depends on some wrt: only these need gradients
+    # variables whose value depends on some wrt (not by way of a blocked one): only
+    # these need gradients
     wanted = set(wrt_list)
     relevant = set(wrt_list)
     for node in nodes:
-        if any(i in relevant and i not in blocked for i in node.inputs):
-            relevant.update(node.outputs)
+        if any(i in relevant for i in node.inputs):
+            relevant.update(o for o in node.outputs if o not in blocked or o in wanted)
 
     contributions = {var: [g] for var, g in seeds.items()}
     for node in reversed(nodes):
         if not any(o in contributions for o in node.outputs):
             continue
-        if not any(i in relevant and i not in blocked for i in node.inputs):
+        if not any(i in relevant for i in node.inputs):
             continue
-        out_grads = [_total(contributions.get(o), add, cast, o) for o in node.outputs]
+        # a blocked output passes nothing on to the node that computed it
+        out_grads = [None if o in blocked else _total(contributions.get(o), add, cast, o)
+                     for o in node.outputs]
         if all(g is None for g in out_grads):
             continue
         out_grads = [g if g is not None else zeros_like(o) for g, o in zip(out_grads, node.outputs)]
@@ -96,7 +102,7 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
             raise RuntimeError(f"{node.op}.grad returned {len(in_grads)} gradients for "
                                f"{len(node.inputs)} inputs")
         for inp, g in zip(node.inputs, in_grads):
-            if g is None or inp not in relevant or inp in blocked or isinstance(inp, Constant):
+            if g is None or inp not in relevant or isinstance(inp, Constant) and inp not in wanted:
                 continue
             contributions.setdefault(inp, []).append(g)
 
@@ -104,7 +110,7 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
     for v in wrt_list:
         g = _total(contributions.get(v), add, cast, v)
         if g is None:
-            if v in relevant and v in _reached(seeds, wanted):
+            if v in relevant and v in _reached(seeds, wanted, blocked):
                 g = zeros_like(v)  # connected only through non-differentiable paths
             elif disconnected_inputs == "raise":
                 raise DisconnectedInputError(
@@ -132,14 +138,19 @@ def _total(parts, add, cast, var):
     return total
 
 
-def _reached(seeds, wanted):
-    """The wanted variables that are ancestors of the seeds at all."""
-    found = set()
-    for out in seeds:
-        if out in wanted:
-            found.add(out)
-    for node in toposort(list(seeds)):
-        found.update(i for i in node.inputs if i in wanted)
+def _reached(seeds, wanted, blocked):
+    """The wanted variables that are ancestors of the seeds at all, not counting the
+    ancestry of blocked variables (Theano: ``consider_constant`` cuts the graph)."""
+    found, seen, stack = set(), set(), list(seeds)
+    while stack:
+        var = stack.pop()
+        if var in seen:
+            continue
+        seen.add(var)
+        if var in wanted:
+            found.add(var)
+        if var.owner is not None and var not in blocked:
+            stack.extend(var.owner.inputs)
     return found
 
 

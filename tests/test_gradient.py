@@ -73,6 +73,35 @@ def test_consider_constant_stops_the_gradient():
     np.testing.assert_allclose(g_const, v ** 2)
 
 
+def test_consider_constant_keeps_the_variables_own_gradient():
+    # Theano: consider_constant stops back-propagation through an expression, not
+    # the gradient with respect to the variable itself
+    x, y = T.dscalar("x"), T.dscalar("y")
+    g = sc.grad(x + y, x, consider_constant=[x])
+    assert float(sc.function([x, y], g, on_unused_input="ignore")(2.0, 3.0)) == 1.0
+    z = x * x
+    gz, gx = sc.grad(z * 3 + x * z, [z, x], consider_constant=[z])
+    np.testing.assert_allclose(sc.function([x], [gz, gx])(2.0), [5.0, 4.0])
+
+
+def test_consider_constant_cuts_the_only_path():
+    x = T.dscalar("x")
+    z = x * x
+    with raises_naming(DisconnectedInputError, "'x'"):
+        sc.grad(z * 3, x, consider_constant=[z])
+    g = sc.grad(z * 3, x, consider_constant=[z], disconnected_inputs="ignore")
+    assert float(sc.function([x], g, on_unused_input="ignore")(2.0)) == 0.0
+
+
+def test_gradient_with_respect_to_a_constant():
+    # Theano and PyTensor: grad(sum(c * c), c) is 2 c for a constant c too
+    c = T.constant(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(sc.function([], sc.grad(T.sum(c * c), c))(), [2.0, 4.0, 6.0])
+    x = T.dvector("x")
+    g = sc.grad(T.sum(c * x), [c, x])
+    np.testing.assert_allclose(sc.function([x], g)(np.array([4.0, 5.0, 6.0]))[0], [4, 5, 6])
+
+
 def test_disconnected_inputs():
     x, y = T.dvector("x"), T.dmatrix("y")
     cost = x.sum()
