@@ -200,36 +200,27 @@ def sum_to(g, x):
 # --- kernels NumPy lacks as one ufunc --------------------------------------
 
 def _sigmoid(x):
-    # With z = exp(-|x|) <= 1 nothing overflows, and z / (1 + z) keeps full relative
-    # precision for very negative x, where 1 / (1 + exp(-x)) overflows and
-    # 0.5 * (1 + tanh(x / 2)) rounds to 0 (log(sigmoid(x)) would then be -inf).
     x = np.asarray(x, dtype=np.result_type(x, np.float16))
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, z) / (z + 1)
+    return sigmoid_into(x, np.empty(x.shape, x.dtype))
 
 
 def sigmoid_into(x, out):
-    """``out = sigmoid(x)`` by five ufunc calls in place, with no temporary (``out``
-    may be ``x``): the kernel the compiled runtime runs.
+    """``out = sigmoid(x) = 1 / (1 + exp(-x))`` by four ufunc calls in place, with no
+    temporary (``out`` may be ``x``): the one kernel every mode runs.
 
-    ``1 / (1 + exp(-x))`` keeps full relative precision for both signs of ``x``;
-    ``x`` is first clipped where ``exp(-x)`` would overflow, which moves only
-    results in the subnormal range (below 3e-39 in float32).
+    The formula keeps full relative precision wherever ``exp(-x)`` is finite (for
+    very negative ``x`` it is a large number, and ``1 + big`` rounds harmlessly).
+    Where ``exp(-x)`` overflows (``x`` below about -709 in float64, -88 in float32)
+    the result is exactly 0, as NumPy computes it: the true value would be
+    subnormal, and a clipped ``x`` would make it a tiny positive number instead,
+    which turns ``inf * sigmoid(x)`` into ``inf`` where NumPy gives NaN.
     """
-    lowest = _SIGMOID_LOWEST.get(out.dtype)
-    if lowest is None:
-        # -log(max), rounded towards 0 so that exp(-lowest) is finite after rounding
-        bound = np.floor(np.log(np.finfo(out.dtype).max) * 100) / 100
-        lowest = _SIGMOID_LOWEST.setdefault(out.dtype, out.dtype.type(-bound))
-    np.maximum(x, lowest, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
+    with np.errstate(over="ignore"):     # exp(-x) = inf is the intended path to 0
+        np.negative(x, out=out)
+        np.exp(out, out=out)
     np.add(out, 1, out=out)
     np.reciprocal(out, out=out)
     return out
-
-
-_SIGMOID_LOWEST = {}
 
 
 def _softplus(x):

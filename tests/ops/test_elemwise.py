@@ -360,16 +360,34 @@ def test_infer_shape_of_broadcast():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_sigmoid_into_matches_the_reference_kernel(dtype):
-    # the in-place kernel of compiled plans against the reference one, from far
-    # below the overflow of exp(-x) to far above, and into its own input
+    # the kernel of every mode against the true value (in long double, where
+    # exp(800) is finite), from far below the overflow of exp(-x) to far above,
+    # and into its own input
     info = np.finfo(dtype)
-    x = np.concatenate([np.linspace(-800, 800, 20001), [-1e30, 1e30, 0.0, -0.0]]).astype(dtype)
-    expected = SCALAR_OPS["sigmoid"].kernel(x)
+    x = np.concatenate([np.linspace(-800, 800, 20001), [-1e30, 1e30, 0.0, -0.0,
+                                                        -np.inf, np.inf]]).astype(dtype)
+    wide = x.astype(np.longdouble)
+    with np.errstate(over="ignore"):
+        true = (1 / (1 + np.exp(-wide))).astype(dtype)
+        overflows = ~np.isfinite(np.exp(-x))
     got = sigmoid_into(x, np.empty_like(x))
-    normal = expected > info.tiny
-    np.testing.assert_allclose(got[normal], expected[normal], rtol=4 * info.eps, atol=0)
-    assert np.all(np.abs(got - expected)[~normal] <= info.tiny)  # elsewhere: subnormal or 0
+    np.testing.assert_array_equal(SCALAR_OPS["sigmoid"].kernel(x), got)   # one kernel
+    normal = true > info.tiny
+    np.testing.assert_allclose(got[normal], true[normal], rtol=4 * info.eps, atol=0)
+    assert np.all(np.abs(got - true)[~normal] <= info.tiny)  # elsewhere: subnormal or 0
+    assert np.all(got[overflows] == 0)                       # as NumPy's 1 / (1 + exp(-x))
     assert np.all((got >= 0) & (got <= 1))
-    with np.errstate(over="raise", invalid="raise"):    # no overflow on the way
+    with np.errstate(over="raise", invalid="raise"):    # no warning escapes
         same = sigmoid_into(x, x)
     np.testing.assert_array_equal(same, got)
+
+
+def test_infinity_times_a_sigmoid_that_underflows_is_nan_in_every_mode():
+    x = T.dvector("x")
+    values = np.array([-800.0, -745.0, 0.0])
+    for mode in ("FAST_COMPILE", "FAST_RUN"):
+        f = sc.function([x], np.inf * sc.nnet.sigmoid(x), mode=mode)
+        for _ in range(2):
+            with np.errstate(invalid="ignore"):
+                got = f(values)
+            assert np.isnan(got[0]) and np.isnan(got[1]) and got[2] == np.inf, (mode, got)
