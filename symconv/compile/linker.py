@@ -1,12 +1,18 @@
-"""The plain runtime: runs a FunctionGraph's nodes in order, one ``perform`` each.
+"""Linkers: a rewritten FunctionGraph becomes a program with ``run(args)``.
 
-It is the reference executor, which ``FAST_COMPILE`` uses: storage is a flat
-list indexed by variable, filled from the inputs and shared values, then by
-each node in topological order.
+- :class:`PlainLinker`, the reference executor that ``FAST_COMPILE`` uses: it runs
+  the nodes in order, one ``perform`` each, over a flat storage list indexed by
+  variable, filled from the inputs and shared values, then by each node;
+- :class:`ScheduleLinker`, ``FAST_RUN``'s: the nodes in the order of
+  :func:`~symconv.compile.lowering.schedule_order`, run by a
+  :class:`~symconv.compile.program.ScheduleProgram` through generated plans.
 """
 from time import perf_counter
 
 from ..graph.basic import Constant, SharedVariable
+from .errors import raise_with_node
+from .lowering import schedule_order
+from .program import ScheduleProgram
 
 
 class PlainLinker:
@@ -70,19 +76,14 @@ class Program:
         return [storage[i] for i in self.output_slots]
 
 
-def raise_with_node(exc, node, values=None):
-    """Re-raise ``exc`` with a note naming the node, its inputs (with their
-    run-time shapes when ``values`` are given) and the user code that built it."""
-    if values is None:
-        described = [v.describe() for v in node.inputs]
-    else:
-        described = [f"{v.describe()} of shape {getattr(a, 'shape', ())}"
-                     for v, a in zip(node.inputs, values)]
-    note = f"while computing {node.op} on {', '.join(described)}"
-    if node.trace is not None:
-        filename, line, func = node.trace
-        note += f"; the node was built at {filename}:{line} in {func}"
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
-        raise exc
-    raise type(exc)(f"{exc} ({note})") from exc
+class ScheduleLinker:
+    """Lowers a FunctionGraph to a :class:`~symconv.compile.program.ScheduleProgram`."""
+
+    def __init__(self, nan_guard=False, profile=False, blas_threads="auto"):
+        self.nan_guard = nan_guard
+        self.profile = profile
+        self.blas_threads = blas_threads
+
+    def make_program(self, fgraph):
+        return ScheduleProgram(fgraph, schedule_order(fgraph), nan_guard=self.nan_guard,
+                               profile=self.profile, blas_threads=self.blas_threads)

@@ -6,6 +6,7 @@ rewrite and lowers the graph to a schedule of kernels over preallocated
 buffers. A :class:`Mode` can include or exclude rewrites, tags or whole phases
 by name, profile every call, or guard against NaN and Inf.
 """
+from .linker import PlainLinker, ScheduleLinker
 
 
 class Mode:
@@ -88,10 +89,8 @@ class Mode:
         """Lower the rewritten graph to something with ``run(args)``."""
         linker = self.linker
         if linker == "plain":
-            from .linker import PlainLinker
             return PlainLinker(profile=profile or self.profile).make_program(fgraph)
         if linker == "schedule":
-            from .lowering import ScheduleLinker
             return ScheduleLinker(nan_guard=self.nan_guard, profile=profile or self.profile,
                                   blas_threads=self.blas_threads).make_program(fgraph)
         return linker.make_program(fgraph)

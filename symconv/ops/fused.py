@@ -433,6 +433,37 @@ def _is_zeros(v):
         isinstance(node.inputs[0], Constant) and not np.any(node.inputs[0].data)
 
 
+# --- writing over inputs ------------------------------------------------------------
+
+def inplace_ok(op, out, inp):
+    """True if output ``out`` of a fused ``op`` can be computed into input ``inp``'s
+    storage: nothing reads the input after the instruction that writes the output."""
+    k = op.outputs[out]
+    last = -1
+    base = {}
+    for step, instr in enumerate(op.program):
+        if any(program_root(base, r) == -1 - inp for r in instr.refs):
+            last = step
+        if instr.kind in ("dimshuffle", "broadcast"):
+            base[step] = program_root(base, instr.refs[0])
+    return last < k or (last == k and alias_ok(op.program[k]))
+
+
+def program_root(base, ref):
+    """The register a program value is a view of (itself when it is no view)."""
+    while ref >= 0 and ref in base:
+        ref = base[ref]
+    return ref
+
+
+def alias_ok(instr):
+    """May the destination be one of the operands? True for a single ufunc call, and for
+    a kernel whose result is computed before being copied."""
+    if instr.kind != "scalar":
+        return instr.kind == "cast"
+    return instr.arg != "switch"
+
+
 # --- affine layers ------------------------------------------------------------------
 
 AFFINE_ACTIVATIONS = (None, "relu", "sigmoid", "tanh")

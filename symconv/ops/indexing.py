@@ -123,6 +123,7 @@ class Subtensor(Op):
     """``x[index]`` for an index described by ``spec`` (see the module docstring)."""
 
     __props__ = ("spec",)
+    view_map = {0: [0]}   # the result is a view of the input where NumPy can make one
 
     def __init__(self, spec):
         self.spec = tuple(spec)

@@ -111,6 +111,7 @@ class Reshape(Op):
     """``x`` reshaped to a shape given as an int vector (``-1`` allowed once)."""
 
     __props__ = ("ndim",)
+    view_map = {0: [0]}   # the result is a view of the input where NumPy can make one
 
     def __init__(self, ndim):
         self.ndim = int(ndim)
@@ -151,6 +152,7 @@ class Flatten(Op):
     """Keeps the first ``ndim - 1`` axes and flattens the rest into one."""
 
     __props__ = ("ndim",)
+    view_map = {0: [0]}   # the result is a view of the input where NumPy can make one
 
     def __init__(self, ndim=1):
         self.ndim = int(ndim)
@@ -188,6 +190,7 @@ class DimShuffle(Op):
     """
 
     __props__ = ("input_ndim", "pattern")
+    view_map = {0: [0]}   # the result is a view of the input where NumPy can make one
 
     def __init__(self, input_ndim, pattern):
         self.input_ndim = int(input_ndim)

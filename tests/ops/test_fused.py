@@ -4,7 +4,8 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.compile.kernels import FusedKernel, inplace_ok
+from symconv.compile.lowering.kernels import FusedKernel
+from symconv.ops.fused import inplace_ok
 from symconv.graph.type import TensorType
 from symconv.ops.fused import (Affine, FusedElemwise, Gemm, Instruction, ScaledDot,
                                SoftmaxNLL, SoftmaxNLLGrad)

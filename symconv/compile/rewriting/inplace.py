@@ -15,8 +15,7 @@ repay the call into the library, the runtime computes it with NumPy, see
 :data:`~symconv.compile.openblas.MIN_GEMM_SIZE`).
 """
 from ...ops.blas import Dot
-from ...ops.fused import FusedElemwise, Gemm, ScaledDot
-from ..kernels import inplace_ok
+from ...ops.fused import FusedElemwise, Gemm, ScaledDot, inplace_ok
 from .registry import graph_rewrite
 from .utils import scalar_constant
 

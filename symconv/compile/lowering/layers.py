@@ -1,15 +1,15 @@
 """Lowering rules for the layer kernels: matrix products (``Dot``, ``ScaledDot``,
 ``Gemm``, ``Affine``), the fused conv-pool layer and its gradient, and softmax
 with the negative log-likelihood and its gradient. Each writes into plan
-buffers; see :mod:`.lowering` for the contract.
+buffers; see :mod:`.contract` for the contract.
 """
 import numpy as np
 
-from ..ops.blas import Dot
-from ..ops.convpool import ConvPool, ConvPoolGrad
-from ..ops.fused import (Affine, Gemm, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad, checked_labels,
+from ...ops.blas import Dot
+from ...ops.convpool import ConvPool, ConvPoolGrad
+from ...ops.fused import (Affine, Gemm, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad, checked_labels,
                          label_description)
-from .lowering import BUFFER, FRESH, Lowering
+from .contract import BUFFER, FRESH, Lowering
 
 
 class DotLowering(Lowering):
@@ -66,7 +66,7 @@ class GemmLowering(Lowering):
         return [(BUFFER,)]
 
     def emit(self, em):
-        from .openblas import BLAS, MIN_GEMM_SIZE
+        from ..openblas import BLAS, MIN_GEMM_SIZE
         node = em.node
         z, x, y = node.inputs
         out = node.outputs[0]
@@ -83,7 +83,7 @@ class GemmLowering(Lowering):
         if em.value(z).size < MIN_GEMM_SIZE and em.value(x).shape[0] == em.value(z).shape[0] \
                 and em.value(y).shape[1] == em.value(z).shape[1]:
             # a scratch buffer for NumPy's product (the kernel holds it: its name is unused)
-            product = em.b.globals[em.temp(em.value(z).shape, out.dtype)]
+            product = em.temp_array(em.value(z).shape, out.dtype)
         kernel = BLAS.gemm_kernel(dtype(node.op.alpha), dtype(node.op.beta), em.value(x),
                                   em.value(y), em.value(z), product)
         em.line(f"{em.glob(kernel, 'gemm')}({em.name(x)}, {em.name(y)}, {target})")
@@ -97,7 +97,7 @@ class ConvPoolLowering(Lowering):
         return [(BUFFER,) for _ in node.outputs]
 
     def emit(self, em):
-        from ..ops.convpool import convpool_forward
+        from ...ops.convpool import convpool_forward
         node = em.node
         op = node.op
         names = op.output_names()
@@ -105,7 +105,7 @@ class ConvPoolLowering(Lowering):
         x, w = node.inputs[:2]
         f = em.value(w).shape[0]
         # the convolution's values (before pooling) per filter, from the reference run
-        from ..ops.conv import output_size
+        from ...ops.conv import output_size
         kh, kw = em.value(w).shape[2:]
         pad = op.conv.padding(kh, kw)
         xs = em.value(x).shape
@@ -143,7 +143,7 @@ class ConvPoolGradLowering(Lowering):
         return [(BUFFER,) if name == "gw" else (FRESH,) for name in node.op.want]
 
     def emit(self, em):
-        from ..ops.convpool import convpool_backward
+        from ...ops.convpool import convpool_backward
         node = em.node
         op = node.op
         gp, mask, cols, x, w = node.inputs
@@ -182,7 +182,7 @@ class AffineLowering(Lowering):
         return [(BUFFER,) for _ in node.outputs]
 
     def emit(self, em):
-        from ..ops.fused import activate
+        from ...ops.fused import activate
         node = em.node
         x, w, b = (em.name(v) for v in node.inputs)
         out = em.out(node.outputs[0])

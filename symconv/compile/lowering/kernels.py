@@ -15,9 +15,9 @@ ufunc calls may write over one of their own operands, which NumPy handles.
 """
 import numpy as np
 
-from ..ops.elemwise import SCALAR_OPS, sigmoid_into
-from ..ops.fused import dimshuffle_array, instruction_shape
-from .nanguard import nan_in_kernel
+from ...ops.elemwise import SCALAR_OPS, sigmoid_into
+from ...ops.fused import alias_ok, instruction_shape, program_root
+from ..nanguard import nan_in_kernel
 
 
 class FusedKernel:
@@ -59,9 +59,9 @@ class FusedKernel:
         base = {}                # value -> the value or input a view reads from
         for k, instr in enumerate(program):
             for r in instr.refs:
-                last[_root(base, r)] = k
+                last[program_root(base, r)] = k
             if instr.kind in ("dimshuffle", "broadcast"):
-                base[k] = _root(base, instr.refs[0])
+                base[k] = program_root(base, instr.refs[0])
         for k in op.outputs:
             last[k] = n  # outputs live to the end
 
@@ -112,7 +112,7 @@ class FusedKernel:
             if instr.kind == "dimshuffle":
                 location[k] = f"v{k}"
                 source = _shape_of(instr.refs[0], in_shapes, shapes)
-                lines.append(f"v{k} = {_view_expr(args[0], instr.arg, source)}")
+                lines.append(f"v{k} = {view_expr(args[0], instr.arg, source)}")
                 continue
             if instr.kind == "broadcast":
                 if _broadcast_implicit(program, k, shapes):
@@ -127,7 +127,7 @@ class FusedKernel:
                 registers[dest][2] = n  # holds the output from now on
             else:
                 dest = self._pick(registers, shapes[k], dtypes[k], k, last.get(k, k),
-                                  alias_ok=_alias_ok(instr), reads=args)
+                                  alias_ok=alias_ok(instr), reads=args)
             location[k] = dest
             lines.extend(self._emit(instr, args, dest, shapes, k, in_shapes))
             if nan_guard and instr.type.is_float:
@@ -163,7 +163,7 @@ class FusedKernel:
 
     def _output_free_until(self, name, last_use):
         k = self.op.outputs[int(name[1:])]
-        return last_use < k or (last_use == k and _alias_ok(self.op.program[k]))
+        return last_use < k or (last_use == k and alias_ok(self.op.program[k]))
 
     def _emit(self, instr, args, dest, shapes, k, in_shapes):
         g = self.globals
@@ -231,20 +231,6 @@ def _sums_of_squares(program, outputs, in_shapes, shapes):
     return found
 
 
-def inplace_ok(op, out, inp):
-    """True if output ``out`` of a fused ``op`` can be computed into input ``inp``'s
-    storage: nothing reads the input after the instruction that writes the output."""
-    k = op.outputs[out]
-    last = -1
-    base = {}
-    for step, instr in enumerate(op.program):
-        if any(_root(base, r) == -1 - inp for r in instr.refs):
-            last = step
-        if instr.kind in ("dimshuffle", "broadcast"):
-            base[step] = _root(base, instr.refs[0])
-    return last < k or (last == k and _alias_ok(op.program[k]))
-
-
 def _broadcast_implicit(program, k, shapes):
     """True if every reader of value ``k`` (a broadcast view) is a ufunc whose result
     already has the broadcast shape, so the view adds nothing."""
@@ -255,25 +241,11 @@ def _broadcast_implicit(program, k, shapes):
         for j, instr in readers)
 
 
-def _root(base, ref):
-    while ref >= 0 and ref in base:
-        ref = base[ref]
-    return ref
-
-
 def _shape_of(ref, in_shapes, shapes):
     return tuple(in_shapes[-1 - ref]) if ref < 0 else shapes[ref]
 
 
-def _alias_ok(instr):
-    """May the destination be one of the operands? True for a single ufunc call, and for
-    a kernel whose result is computed before being copied."""
-    if instr.kind != "scalar":
-        return instr.kind == "cast"
-    return instr.arg != "switch"
-
-
-def _view_expr(arg, pattern, shape):
+def view_expr(arg, pattern, shape):
     """Source for a dimshuffle of an array of ``shape``: reshape, transpose, new axes."""
     kept = [p for p in pattern if p != "x"]
     dropped = [i for i in range(len(shape)) if i not in kept]
@@ -314,4 +286,4 @@ def _emit_scalar(g, instr, args, dest, arg_dtypes):
     return [f"_copyto({dest}, _kernel_{name}({', '.join(args)}))"]
 
 
-__all__ = ["FusedKernel", "inplace_ok", "dimshuffle_array"]
+__all__ = ["FusedKernel", "view_expr"]
