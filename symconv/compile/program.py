@@ -97,7 +97,7 @@ class ScheduleProgram:
         them, and run the plan: every call's results come from the same kernels.
         The random states the recording advanced are put back first."""
         stateful = [node.op for node in self.order
-                    if getattr(node.op, "is_stateful", False)]
+                    if node.op.is_stateful]
         restorable = all(isinstance(getattr(op, "state", None), list) for op in stateful)
         saved = [copy.deepcopy(op.state[0]) for op in stateful] if restorable else None
         values = self._record(args)

@@ -218,24 +218,26 @@ class ConvPool(Op):
     act : {None, "relu", "sigmoid", "tanh"}
     bias : bool
         Whether a bias (one per filter) is an input.
-    grad : bool
-        Whether to also return ``mask`` and ``cols`` for :class:`ConvPoolGrad`.
+    keep_for_grad : bool
+        Whether to also return ``mask`` and ``cols`` for :class:`ConvPoolGrad` (the
+        setting is not called ``grad``, which is the Op's gradient method).
     window_major : bool
         Window-major patch order (see the module docstring): for layers whose
         input gradient is not needed.
 
     Inputs are ``(x, w[, b])``; outputs ``out`` (the layer's output), then
     ``pre`` (before the activation) when there is one, then ``mask`` and
-    ``cols`` when ``grad``.
+    ``cols`` when ``keep_for_grad``.
     """
 
-    __props__ = ("conv", "ws", "act", "bias", "grad", "window_major")
+    __props__ = ("conv", "ws", "act", "bias", "keep_for_grad", "window_major")
 
-    def __init__(self, conv, ws, act=None, bias=False, grad=False, window_major=False):
+    def __init__(self, conv, ws, act=None, bias=False, keep_for_grad=False, window_major=False):
         if act not in ACTIVATIONS:
             raise ValueError(f"ConvPool: unknown activation {act!r}")
         self.conv, self.ws, self.act = conv, tuple(ws), act
-        self.bias, self.grad, self.window_major = bool(bias), bool(grad), bool(window_major)
+        self.bias, self.window_major = bool(bias), bool(window_major)
+        self.keep_for_grad = bool(keep_for_grad)
 
     def __str__(self):
         parts = [str(self.conv), f"maxpool({self.ws[0]},{self.ws[1]})"]
@@ -245,10 +247,10 @@ class ConvPool(Op):
             parts.append("bias")
         if self.act:
             parts.append(self.act)
-        return "ConvPool{" + ",".join(parts) + ("}" if not self.grad else ",+grad}")
+        return "ConvPool{" + ",".join(parts) + ("}" if not self.keep_for_grad else ",+grad}")
 
     def output_names(self):
-        return ["out"] + (["pre"] if self.act else []) + (["mask", "cols"] if self.grad else [])
+        return ["out"] + (["pre"] if self.act else []) + (["mask", "cols"] if self.keep_for_grad else [])
 
     def make_node(self, x, w, b=None):
         x, w = as_tensor_variable(x), as_tensor_variable(w)
@@ -265,7 +267,7 @@ class ConvPool(Op):
         outputs = [TensorVariable(out_type)]
         if self.act:
             outputs.append(TensorVariable(out_type))
-        if self.grad:
+        if self.keep_for_grad:
             mask, cols = self._mask_and_cols(bsz, w.type.shape, (oh, ow))
             outputs.append(TensorVariable(TensorType("bool", mask)))
             outputs.append(TensorVariable(TensorType(c.dtype, cols)))
@@ -291,7 +293,7 @@ class ConvPool(Op):
         b = inputs[2] if self.bias else None
         self.conv._runtime_check(x.shape, w.shape)
         out, pre, mask, cols = convpool_forward(x, w, b, self.conv, self.ws, self.act,
-                                                want_mask=self.grad,
+                                                want_mask=self.keep_for_grad,
                                                 window_major=self.window_major)
         values = {"out": _nchw(out), "pre": _nchw(pre), "cols": cols,
                   "mask": mask if self.window_major or mask is None else _nchw(mask)}

@@ -94,14 +94,14 @@ def test_ops_and_their_types():
     x = T.tensor4("x", dtype="float32", shape=(10, 1, 28, 28))
     w = sc.shared(np.zeros((20, 1, 5, 5), "float32"), shape=(20, 1, 5, 5))
     b = sc.shared(np.zeros(20, "float32"), shape=(20,))
-    op = ConvPool(Conv2d(), (2, 2), "relu", bias=True, grad=True)
+    op = ConvPool(Conv2d(), (2, 2), "relu", bias=True, keep_for_grad=True)
     out, pre, mask, cols = op(x, w, b)
     assert out.type.short() == "f32[10,20,12,12]" == pre.type.short()
     assert mask.type.short() == "b1[10,20,24,24]" and cols.type.short() == "f32[25,5760]"
     assert str(op) == "ConvPool{Conv2d{valid},maxpool(2,2),bias,relu,+grad}"
     gw, gx = ConvPoolGrad(Conv2d(), (2, 2))(out, mask, cols, x, w)
     assert gw.type.short() == "f32[20,1,5,5]" and gx.type.short() == "f32[10,1,28,28]"
-    wm = ConvPool(Conv2d(), (2, 2), "relu", bias=True, grad=True, window_major=True)
+    wm = ConvPool(Conv2d(), (2, 2), "relu", bias=True, keep_for_grad=True, window_major=True)
     _, _, wmask, wcols = wm(x, w, b)
     assert wmask.type.short() == "b1[20,4,1440]" and wcols.type.short() == "f32[25,5760]"
     assert str(wm) == "ConvPool{Conv2d{valid},maxpool(2,2),windows,bias,relu,+grad}"
@@ -132,3 +132,10 @@ def test_a_kept_patch_view_reads_each_calls_input(window_major, border_mode, fli
                                    cache=cache)[0]
             np.testing.assert_allclose(got, want, rtol=1e-12)
             assert ("x" in cache) == (x is chwb and border_mode == "valid")
+
+
+def test_the_gradient_method_is_not_shadowed_by_a_setting():
+    op = ConvPool(Conv2d(), (2, 2), "relu", bias=True, keep_for_grad=True)
+    assert callable(op.grad)
+    with pytest.raises(NotImplementedError, match="original graph"):
+        op.grad([], [])

@@ -115,7 +115,7 @@ class ConvPoolLowering(Lowering):
             conv_hw = tuple((s // k) * k for s, k in zip(conv_hw, op.ws))
         positions = xs[0] * conv_hw[0] * conv_hw[1]
         scratch = em.temp((f, positions), node.outputs[0].dtype)
-        conv, ws, act, grad, window_major = op.conv, op.ws, op.act, op.grad, op.window_major
+        conv, ws, act, keep, window_major = op.conv, op.ws, op.act, op.keep_for_grad, op.window_major
         em.product(f, int(np.prod(em.value(w).shape[1:])), positions)
         cache = {}   # the patch view of the input, kept from call to call
 
@@ -126,7 +126,7 @@ class ConvPoolLowering(Lowering):
             if mask is not None and not window_major:
                 mask = mask.transpose(1, 2, 3, 0)
             convpool_forward(x, w, b, conv, ws, act, chwb[0], chwb[1], mask, cols, scratch,
-                             want_mask=grad, window_major=window_major, cache=cache)
+                             want_mask=keep, window_major=window_major, cache=cache)
 
         args = [em.name(x), em.name(w), em.name(node.inputs[2]) if op.bias else "None"]
         args += [bufs.get(k, "None") for k in ("out", "pre", "mask", "cols")] + [scratch]

@@ -112,7 +112,7 @@ def conv_pool(fgraph, node):
     # window-major patches (quicker pooling) when no input gradient is wanted and
     # nothing reads the convolution's shape (the mask would no longer have it)
     window_major = not c_shape_uses and all("gx" not in found for _, found in uses)
-    fused = ConvPool(cnode.op, op.ws, act, bias=b is not None, grad=bool(grads),
+    fused = ConvPool(cnode.op, op.ws, act, bias=b is not None, keep_for_grad=bool(grads),
                      window_major=window_major)
     outs = fused.make_node(x, w, *([b] if b is not None else [])).outputs
     if act is not None:

@@ -64,7 +64,7 @@ def can_stand_for(new, old):
 def is_stateful(op):
     """Ops that draw random numbers (or otherwise keep state) are never merged, folded
     or moved; they say so with a true ``is_stateful`` attribute."""
-    return bool(getattr(op, "is_stateful", False) or getattr(op, "stateful", False))
+    return bool(op.is_stateful)
 
 
 def single_client(fgraph, var):

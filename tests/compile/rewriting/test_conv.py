@@ -43,7 +43,7 @@ def test_conv_pool_bias_activation_and_gradient_fuse(act):
     f = check_rewrite(_layer(act), calls=[()] * 2, present=(ConvPool, ConvPoolGrad),
                       absent=UNFUSED, rtol=1e-10, atol=1e-12)
     (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
-    assert fwd.bias and fwd.grad and fwd.act == {nnet.relu: "relu", nnet.sigmoid: "sigmoid",
+    assert fwd.bias and fwd.keep_for_grad and fwd.act == {nnet.relu: "relu", nnet.sigmoid: "sigmoid",
                                                  T.tanh: "tanh", None: None}[act]
     (bwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPoolGrad)]
     assert bwd.want == ("gw", "gx")
@@ -83,7 +83,7 @@ def test_forward_only_function():
     out = nnet.relu(nnet.max_pool_2d(nnet.conv2d(x, w), ds=(2, 2)))
     f = sc.function([x], out)
     (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
-    assert not fwd.grad and len(f.fgraph.nodes[0].outputs) == 1 and fwd.window_major
+    assert not fwd.keep_for_grad and len(f.fgraph.nodes[0].outputs) == 1 and fwd.window_major
     ref = sc.function([x], out, mode="FAST_COMPILE")
     np.testing.assert_allclose(f(X), ref(X), rtol=1e-12)
 
