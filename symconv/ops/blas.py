@@ -56,3 +56,75 @@ class Dot(Op):
 
 def dot(x, y):
     return Dot()(x, y)
+
+
+# --- products the compiler builds ------------------------------------------------
+
+class ScaledDot(Op):
+    """``alpha * dot(x, y)`` for matrices; the kernel scales the smallest of ``x``, ``y``
+    and the product, which is exact up to rounding."""
+
+    __props__ = ("alpha",)
+
+    def __init__(self, alpha):
+        self.alpha = float(alpha)
+
+    def __str__(self):
+        return f"scaled_dot{{{self.alpha:g}}}"
+
+    def make_node(self, x, y):
+        out = Dot().make_node(x, y).outputs[0]
+        return Apply(self, [x, y], [TensorVariable(out.type)])
+
+    def perform(self, node, inputs):
+        x, y = inputs
+        out = np.dot(x, y)
+        out *= out.dtype.type(self.alpha)
+        return [out]
+
+    def infer_shape(self, node, input_shapes):
+        return [(input_shapes[0][0], input_shapes[1][1])]
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} is built by the compiler after differentiation")
+
+
+class Gemm(Op):
+    """``beta * z + alpha * dot(x, y)`` for matrices: BLAS's gemm.
+
+    The compiler builds it from a shared variable's update ``beta * W + alpha *
+    dot(x, y)`` (``W - eta * dot(x.T, g)``, with L2 ``(1 - eta * l) * W - ...``);
+    the runtime then computes the product straight into ``W``'s memory
+    (:meth:`symconv.compile.openblas.OpenBLAS.gemm`). Inputs ``(z, x, y)``.
+    """
+
+    __props__ = ("alpha", "beta")
+    destroy_map = {0: [0]}   # written into z where the plan finds that safe, else a copy
+
+    def __init__(self, alpha, beta):
+        self.alpha, self.beta = float(alpha), float(beta)
+
+    def __str__(self):
+        return f"gemm{{{self.alpha:g},{self.beta:g}}}"
+
+    def make_node(self, z, x, y):
+        product = Dot().make_node(x, y).outputs[0]
+        if z.ndim != 2 or product.ndim != 2 or z.dtype != product.dtype or \
+                not z.type.is_compatible(product.type):
+            raise TypeError(f"{self}: z must be a matrix of the type of dot(x, y), "
+                            f"{product.type.short()}, got {z.describe()}")
+        return Apply(self, [z, x, y], [TensorVariable(z.type)])
+
+    def perform(self, node, inputs):
+        z, x, y = inputs
+        dtype = np.dtype(node.outputs[0].dtype)
+        out = np.dot(x, y).astype(dtype, copy=False)
+        out *= dtype.type(self.alpha)
+        out += dtype.type(self.beta) * z
+        return [out]
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
+
+    def grad(self, inputs, output_grads):
+        raise NotImplementedError(f"{self} is built by the compiler after differentiation")

@@ -37,8 +37,8 @@ from ..tensor.variable import TensorVariable, as_tensor_variable
 from numpy.lib.stride_tricks import as_strided
 
 from .conv import conv2d_grad_inputs, output_size
-from .fused import AFFINE_ACTIVATIONS as ACTIVATIONS
-from .fused import activate
+from .affine import AFFINE_ACTIVATIONS as ACTIVATIONS
+from .affine import activate
 
 
 def _windows(c, ws, pooled):

@@ -7,7 +7,7 @@ import pytest
 import symconv as sc
 import symconv.tensor as T
 from symconv import nnet
-from symconv.ops.fused import SoftmaxNLL, SoftmaxNLLGrad
+from symconv.ops.softmax_nll import SoftmaxNLL, SoftmaxNLLGrad
 
 MODES = ["FAST_COMPILE", "FAST_RUN"]
 

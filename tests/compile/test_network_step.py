@@ -7,7 +7,8 @@ from symconv.network3 import (ConvPoolLayer, FullyConnectedLayer, Network, ReLU,
                               sigmoid)
 from symconv.ops.conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from symconv.ops.convpool import ConvPool, ConvPoolGrad
-from symconv.ops.fused import Affine, SoftmaxNLL, SoftmaxNLLGrad
+from symconv.ops.affine import Affine
+from symconv.ops.softmax_nll import SoftmaxNLL, SoftmaxNLLGrad
 from symconv.ops.pool import MaxPoolGrad, Pool
 from symconv.ops.softmax import Softmax, SoftmaxGrad
 from symconv.training.sgd import training_step

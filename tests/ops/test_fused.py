@@ -5,10 +5,11 @@ import pytest
 import symconv as sc
 import symconv.tensor as T
 from symconv.compile.lowering.kernels import FusedKernel
-from symconv.ops.fused import inplace_ok
 from symconv.graph.type import TensorType
-from symconv.ops.fused import (Affine, FusedElemwise, Gemm, Instruction, ScaledDot,
-                               SoftmaxNLL, SoftmaxNLLGrad)
+from symconv.ops.affine import Affine
+from symconv.ops.blas import Gemm, ScaledDot
+from symconv.ops.fused import FusedElemwise, Instruction, inplace_ok
+from symconv.ops.softmax_nll import SoftmaxNLL, SoftmaxNLLGrad
 from tests.helpers import check_grad, raises_naming
 
 RNG = np.random.default_rng(0)

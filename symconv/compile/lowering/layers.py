@@ -7,8 +7,9 @@ import numpy as np
 
 from ...ops.blas import Dot
 from ...ops.convpool import ConvPool, ConvPoolGrad
-from ...ops.fused import (Affine, Gemm, ScaledDot, SoftmaxNLL, SoftmaxNLLGrad, checked_labels,
-                         label_description)
+from ...ops.affine import Affine, activate
+from ...ops.blas import Gemm, ScaledDot
+from ...ops.softmax_nll import SoftmaxNLL, SoftmaxNLLGrad, checked_labels, label_description
 from .contract import BUFFER, FRESH, Lowering
 
 
@@ -182,7 +183,6 @@ class AffineLowering(Lowering):
         return [(BUFFER,) for _ in node.outputs]
 
     def emit(self, em):
-        from ...ops.fused import activate
         node = em.node
         x, w, b = (em.name(v) for v in node.inputs)
         out = em.out(node.outputs[0])

@@ -9,13 +9,13 @@ lowering, which needs no marks.
 
 ``gemm_updates`` then turns a marked kernel whose update is ``beta * W + alpha *
 dot(x, y)`` (plain SGD on a weight matrix, with or without L2) into one
-:class:`~symconv.ops.fused.Gemm`, which the runtime computes straight into
+:class:`~symconv.ops.blas.Gemm`, which the runtime computes straight into
 ``W``: no product buffer, no second pass over ``W`` (for weights too small to
 repay the call into the library, the runtime computes it with NumPy, see
 :data:`~symconv.compile.openblas.MIN_GEMM_SIZE`).
 """
-from ...ops.blas import Dot
-from ...ops.fused import FusedElemwise, Gemm, ScaledDot, inplace_ok
+from ...ops.blas import Dot, Gemm, ScaledDot
+from ...ops.fused import FusedElemwise, inplace_ok
 from .registry import graph_rewrite
 from .utils import scalar_constant
 

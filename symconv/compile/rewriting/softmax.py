@@ -19,7 +19,7 @@ from ...graph.basic import Constant
 from ...ops import elemwise as E
 from ...ops.basic import Alloc, ARange
 from ...ops.elemwise import Cast, Elemwise
-from ...ops.fused import SoftmaxNLL, SoftmaxNLLGrad
+from ...ops.softmax_nll import SoftmaxNLL, SoftmaxNLLGrad
 from ...ops.indexing import IncSubtensor, Subtensor
 from ...ops.reduction import BroadcastLike, Max, Sum, SumTo
 from ...ops.shape import DimShuffle, Shape

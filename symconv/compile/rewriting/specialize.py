@@ -12,7 +12,8 @@ import numpy as np
 from ...ops import elemwise as E
 from ...ops.blas import Dot
 from ...ops.elemwise import Elemwise
-from ...ops.fused import Affine, ScaledDot
+from ...ops.affine import Affine
+from ...ops.blas import ScaledDot
 from ...ops.shape import DimShuffle
 from .registry import node_rewrite
 from .shapes import same_shape

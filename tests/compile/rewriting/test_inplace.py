@@ -6,7 +6,8 @@ import symconv as sc
 import symconv.tensor as T
 from symconv.compile.openblas import MIN_GEMM_SIZE
 from symconv.compile.rewriting.inplace import linear_form
-from symconv.ops.fused import FusedElemwise, Gemm
+from symconv.ops.blas import Gemm
+from symconv.ops.fused import FusedElemwise
 from tests.helpers import check_rewrite, compiled_ops
 
 RNG = np.random.default_rng(0)

@@ -4,7 +4,7 @@ import numpy as np
 import symconv as sc
 import symconv.tensor as T
 from symconv import nnet
-from symconv.ops.fused import SoftmaxNLL, SoftmaxNLLGrad
+from symconv.ops.softmax_nll import SoftmaxNLL, SoftmaxNLLGrad
 from symconv.ops.indexing import IncSubtensor
 from symconv.ops.softmax import LogSoftmax, Softmax, SoftmaxGrad
 from tests.helpers import check_rewrite, compiled_ops

@@ -6,7 +6,8 @@ import symconv as sc
 import symconv.tensor as T
 from symconv import nnet
 from symconv.ops.blas import Dot
-from symconv.ops.fused import Affine, ScaledDot
+from symconv.ops.affine import Affine
+from symconv.ops.blas import ScaledDot
 from tests.helpers import check_rewrite, compiled_ops
 
 NO_FUSION = sc.Mode(exclude=["fusion"])
