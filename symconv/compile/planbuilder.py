@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from ..graph.basic import SharedVariable
+from ..printing import value_names
 from .errors import raise_with_node
 from .lowering import BUFFER, VIEW
 from .lowering.elementwise import FusedLowering
@@ -155,6 +156,7 @@ class PlanBuilder:
     # -- building -------------------------------------------------------------------
     def build(self):
         self._analyse()
+        self.listing = value_names(self.fgraph)
         prog = self.program
         args = []
         for k, v in enumerate(prog.input_vars):
@@ -242,6 +244,8 @@ class PlanBuilder:
 
     def _emit_node(self, k, node):
         em = Emitter(self, k, node)
+        # the listing's names, so that the code reads beside debugprint(f)
+        self._line(f"# {' '.join(self.listing[o] for o in node.outputs)} = {node.op}", node)
         profile = self.program.profile
         if profile is not None:
             self.globals["_perf"] = time.perf_counter
@@ -326,6 +330,18 @@ class Emitter:
         b.counter += 1
         b.globals[name] = obj
         return name
+
+    def global_named(self, name, obj):
+        """Bind ``obj`` to exactly ``name`` in the generated module (a kernel's name)."""
+        if self.b.globals.get(name, obj) is not obj:
+            raise ValueError(f"plan: the name {name!r} is taken")
+        self.b.globals[name] = obj
+        return name
+
+    def kernel_name(self, prefix):
+        """A name for the node's kernel that carries the listing's name of its first
+        output: ``fused_12`` for ``%12``."""
+        return f"{prefix}_{self.b.listing[self.node.outputs[0]].lstrip('%')}"
 
     def fresh_name(self, prefix):
         self.b.counter += 1

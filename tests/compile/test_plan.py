@@ -163,3 +163,22 @@ def test_integer_scalars_of_narrow_types_keep_their_dtype():
         with np.errstate(over="ignore"):
             got, want = f(v), ref(v)
         assert got.dtype == want.dtype == np.int8 and got == want
+
+
+def test_generated_code_uses_the_listings_names():
+    x = T.dmatrix("x")
+    w = sc.shared(np.ones((3, 2)), name="w")
+    f = sc.function([x], T.tanh(T.dot(x, w)) * 2 + 1)
+    f(np.ones((4, 3)))
+    listing = sc.printing.debugprint(f, file="str")
+    source = f.kernel_source()
+    comments = [line.strip()[2:] for line in source.splitlines()
+                if line.strip().startswith("# %")]
+    assert comments, source
+    for comment in comments:
+        names, op = comment.split(" = ")
+        assert any(line.strip().startswith(names.split()[0] + ":") and f"= {op}" in line
+                   for line in listing.splitlines()), (comment, listing)
+    fused = [c.split(" = ")[0] for c in comments if "fused" in c]
+    for name in fused:
+        assert f"def fused_{name.split()[0][1:]}(" in source

@@ -61,11 +61,12 @@ class FusedLowering(Lowering):
         for i, v in enumerate(node.inputs):
             if i not in out_of_input.values() and em.dying_buffer(v, None):
                 donated[i] = True
-        kernel = FusedKernel(em.fresh_name("fused"), op, in_shapes, in_dtypes, donated,
-                             out_of_input, nan_guard=em.nan_guard)
+        name = em.kernel_name("fused")
+        kernel = FusedKernel(name, op, in_shapes, in_dtypes, donated, out_of_input,
+                             nan_guard=em.nan_guard)
         em.kernel_source(kernel.source)
         temps = [em.temp(shape, dtype) for shape, dtype in kernel.temps]
-        fn = em.glob(kernel.fn, "kernel")
+        fn = em.global_named(name, kernel.fn)
         args = [em.name(v) for v in node.inputs] + outs + temps
         em.line(f"{fn}({', '.join(args)})")
         for out, name in zip(node.outputs, outs):
