@@ -121,7 +121,7 @@ def test_inspect_prints_the_graph_before_and_after_compiling(capsys):
     assert "== the training step as built" in built
     assert re.search(r"inputs: x:f32\[\?,\?\]\s+y:i32\[\?\]", built)
     assert "shared: layer0.w:f32[784,100]  layer0.b:f32[100]" in built
-    assert re.search(r"= Dot %\d+ layer0.w", built)
+    assert re.search(r"= dot %\d+ layer0.w", built)
     assert "compiled function 'train_step' (FAST_RUN" in compiled
     assert "update layer0.w=" in compiled
     assert re.search(r"== rewrites that fired: \d+\n  \w+\s+\w+\s+\d+", compiled)

@@ -53,7 +53,7 @@ def test_logistic_regression_trains_on_mnist(mnist_slice):
     assert W.get_value().dtype == np.float32 and b.get_value().dtype == np.float32
     assert costs[0] == pytest.approx(np.log(10.0), rel=1e-5)  # zero weights: uniform p
     # the gradient graph prints and converts, as the issue shows
-    assert "Dot" in sc.printing.debugprint(gW, file="str")
+    assert "dot" in sc.printing.debugprint(gW, file="str")
     assert sc.printing.to_networkx(gW).number_of_nodes() > 10
 
 

@@ -27,7 +27,7 @@ def test_debugprint_listing():
     assert text == "\n".join([
         "inputs: x:f32[?,?]",
         "shared: W:f32[?,?]  b:f32[?]",
-        "  %0:f32[?,?] = Dot x W",
+        "  %0:f32[?,?] = dot x W",
         "  %1:f32[?,?] = add %0 b",
         "  %2:f32[?,?] = tanh %1",
         "  %3:f32[?,?] = mul %2 %2",

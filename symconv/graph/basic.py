@@ -6,6 +6,7 @@ to input variables, giving output variables. Variables with no owner are graph
 inputs: free variables, :class:`Constant` values or :class:`SharedVariable` state.
 """
 import os
+import re
 import sys
 
 import numpy as np
@@ -189,7 +190,7 @@ class Op:
         return hash((type(self), self._props()))
 
     def __str__(self):
-        name = type(self).__name__
+        name = op_name(type(self))
         if not self.__props__:
             return name
         return f"{name}{{{','.join(_fmt_prop(p) for p in self._props())}}}"
@@ -216,6 +217,14 @@ class Op:
     def __call__(self, *inputs, **kwargs):
         node = self.make_node(*inputs, **kwargs)
         return node.outputs[0] if len(node.outputs) == 1 else list(node.outputs)
+
+
+def op_name(cls):
+    """How printed graphs name an op class: its name in snake case (``SoftmaxNLL`` is
+    ``softmax_nll``, ``Conv2d`` is ``conv2d``), the style of the elementwise ops
+    (``add``, ``mul``) and of JAX's listings."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls.__name__)
+    return words.lower()
 
 
 def _fmt_prop(value):

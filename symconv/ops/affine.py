@@ -36,11 +36,11 @@ class Affine(Op):
 
     def __init__(self, act=None):
         if act not in AFFINE_ACTIVATIONS:
-            raise ValueError(f"Affine: unknown activation {act!r}")
+            raise ValueError(f"affine: unknown activation {act!r}")
         self.act = act
 
     def __str__(self):
-        return f"Affine{{{self.act}}}" if self.act else "Affine"
+        return f"affine{{{self.act}}}" if self.act else "affine"
 
     def make_node(self, x, w, b):
         from ..tensor.variable import as_tensor_variable

@@ -25,7 +25,7 @@ conv layer reads without any transposition. Only the input of the first layer
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..graph.basic import Apply, Constant, Op
+from ..graph.basic import Apply, Constant, Op, op_name
 from ..graph.type import TensorType
 from ..tensor.variable import TensorVariable, as_tensor_variable, constant
 
@@ -203,7 +203,7 @@ class _Conv2dBase(Op):
 
     def __init__(self, border_mode="valid", subsample=(1, 1), filter_flip=True,
                  input_shape=None, filter_shape=None):
-        name = type(self).__name__
+        name = op_name(type(self))
         self.border_mode = normalize_border_mode(border_mode, name)
         self.subsample = normalize_pair(subsample, "subsample (the stride)", name)
         self.filter_flip = bool(filter_flip)
@@ -213,7 +213,7 @@ class _Conv2dBase(Op):
     def __str__(self):
         mode = self.border_mode if isinstance(self.border_mode, str) else \
             f"pad=({self.border_mode[0]},{self.border_mode[1]})"
-        text = f"{type(self).__name__}{{{mode}"
+        text = f"{op_name(type(self))}{{{mode}"
         if self.subsample != (1, 1):
             text += f",stride=({self.subsample[0]},{self.subsample[1]})"
         if not self.filter_flip:

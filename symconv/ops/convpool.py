@@ -234,7 +234,7 @@ class ConvPool(Op):
 
     def __init__(self, conv, ws, act=None, bias=False, keep_for_grad=False, window_major=False):
         if act not in ACTIVATIONS:
-            raise ValueError(f"ConvPool: unknown activation {act!r}")
+            raise ValueError(f"conv_pool: unknown activation {act!r}")
         self.conv, self.ws, self.act = conv, tuple(ws), act
         self.bias, self.window_major = bool(bias), bool(window_major)
         self.keep_for_grad = bool(keep_for_grad)
@@ -247,7 +247,7 @@ class ConvPool(Op):
             parts.append("bias")
         if self.act:
             parts.append(self.act)
-        return "ConvPool{" + ",".join(parts) + ("}" if not self.keep_for_grad else ",+grad}")
+        return "conv_pool{" + ",".join(parts) + ("}" if not self.keep_for_grad else ",+grad}")
 
     def output_names(self):
         return ["out"] + (["pre"] if self.act else []) + (["mask", "cols"] if self.keep_for_grad else [])
@@ -326,11 +326,11 @@ class ConvPoolGrad(Op):
         self.conv, self.ws, self.want = conv, tuple(ws), tuple(want)
         self.window_major = bool(window_major)
         if self.window_major and "gx" in self.want:
-            raise ValueError("ConvPoolGrad: window-major order gives no input gradient")
+            raise ValueError("conv_pool_grad: window-major order gives no input gradient")
 
     def __str__(self):
         pool = f"maxpool({self.ws[0]},{self.ws[1]})" + (",windows" if self.window_major else "")
-        return f"ConvPoolGrad{{{self.conv},{pool},{'+'.join(self.want)}}}"
+        return f"conv_pool_grad{{{self.conv},{pool},{'+'.join(self.want)}}}"
 
     def make_node(self, gpooled, mask, cols, x, w):
         inputs = [as_tensor_variable(v) for v in (gpooled, mask, cols, x, w)]

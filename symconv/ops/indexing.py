@@ -129,7 +129,7 @@ class Subtensor(Op):
         self.spec = tuple(spec)
 
     def __str__(self):
-        return "getitem{" + ",".join(_spec_str(e) for e in self.spec) + "}"
+        return "subtensor{" + ",".join(_spec_str(e) for e in self.spec) + "}"
 
     def make_node(self, x, *index_vars):
         x = as_tensor_variable(x)

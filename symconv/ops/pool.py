@@ -27,7 +27,7 @@ offsets only (4 for a 2x2 window), never over examples, channels or pixels.
 """
 import numpy as np
 
-from ..graph.basic import Apply, Op
+from ..graph.basic import Apply, Op, op_name
 from ..graph.type import TensorType
 from ..tensor.variable import TensorVariable, as_tensor_variable
 from .conv import normalize_pair
@@ -241,7 +241,7 @@ class _PoolBase(Op):
     __props__ = ("ws", "ignore_border", "stride", "pad", "mode")
 
     def __init__(self, ws=(2, 2), ignore_border=True, stride=None, pad=(0, 0), mode="max"):
-        name = type(self).__name__
+        name = op_name(type(self))
         self.ws = normalize_pair(ws, "window size ws", name)
         self.stride = self.ws if stride is None else normalize_pair(stride, "stride", name)
         self.pad = normalize_pair(pad, "padding", name, minimum=0)
@@ -256,7 +256,7 @@ class _PoolBase(Op):
                              f"{self.ws} (a window would otherwise see padding only)")
 
     def __str__(self):
-        text = f"{type(self).__name__}{{{self.mode},ws=({self.ws[0]},{self.ws[1]})"
+        text = f"{op_name(type(self))}{{{self.mode},ws=({self.ws[0]},{self.ws[1]})"
         if self.stride != self.ws:
             text += f",stride=({self.stride[0]},{self.stride[1]})"
         if self.pad != (0, 0):

@@ -114,7 +114,7 @@ class SoftmaxNLLGrad(Op):
         self.mean = bool(mean)
 
     def __str__(self):
-        return "SoftmaxNLLGrad{mean}" if self.mean else "SoftmaxNLLGrad"
+        return "softmax_nll_grad{mean}" if self.mean else "softmax_nll_grad"
 
     def make_node(self, g, sm, labels):
         from ..tensor.variable import as_tensor_variable

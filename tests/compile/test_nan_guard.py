@@ -35,7 +35,7 @@ def test_inf_from_a_node_outside_fused_kernels():
     big = np.full((2, 2), 1e200)
     f(np.ones((2, 2)), np.ones((2, 2)))
     with np.errstate(over="ignore"):
-        with raises_naming(NanGuardError, "Inf", "Dot"):
+        with raises_naming(NanGuardError, "Inf", "dot"):
             f(big, big)
 
 

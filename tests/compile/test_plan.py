@@ -91,7 +91,7 @@ def test_errors_name_the_node_and_the_line_that_built_it():
     z = T.dot(x, y)
     f = sc.function([x, y], T.exp(z))
     f(np.ones((2, 3)), np.ones((3, 2)))          # a plan exists now
-    with raises_naming(ValueError, "Dot", "test_plan.py"):
+    with raises_naming(ValueError, "dot", "test_plan.py"):
         f(np.ones((2, 3)), np.ones((4, 2)))
 
 
@@ -128,7 +128,7 @@ def test_profile_table(mode):
     assert abs(sum(r[4] for r in rows) - 1.0) < 1e-9
     assert {r[0] for r in prof.by_op()} == {type(n.op).__name__ for n in f.fgraph.nodes}
     text = str(prof)
-    assert "3 call(s)" in text and "Dot" in text and "share" in text
+    assert "3 call(s)" in text and "dot" in text and "share" in text
     # nodes are named as debugprint names their first output: "%0 Dot" in both
     listing = sc.printing.debugprint(f, file="str")
     for label, *_ in rows:

@@ -45,7 +45,7 @@ def test_op_equality_and_hash_come_from_props():
     assert Scale(2.0) == Scale(2.0) and hash(Scale(2.0)) == hash(Scale(2.0))
     assert Scale(2.0) != Scale(3.0)
     assert len({Scale(2.0), Scale(2.0), Scale(3.0)}) == 2
-    assert str(Scale(2.0)) == "Scale{2.0}"
+    assert str(Scale(2.0)) == "scale{2.0}"
 
 
 def test_op_defaults():
@@ -53,11 +53,11 @@ def test_op_defaults():
         pass
     with pytest.raises(NotImplementedError):
         Bare().make_node()
-    with raises_naming(NotImplementedError, "Bare", "perform"):
+    with raises_naming(NotImplementedError, "bare", "perform"):
         Bare().perform(None, [])
-    with raises_naming(NotImplementedError, "Bare", "gradient"):
+    with raises_naming(NotImplementedError, "bare", "gradient"):
         Bare().grad([], [])
-    assert str(Bare()) == "Bare" and Bare() == Bare()
+    assert str(Bare()) == "bare" and Bare() == Bare()
 
 
 def test_default_infer_shape_uses_known_static_shapes():
@@ -73,7 +73,7 @@ def test_apply_connects_variables():
     out = TensorVariable(TensorType("float64", (None,)))
     node = Apply(Scale(1.0), [x], [out])
     assert out.owner is node and out.index == 0 and node.out is out
-    with raises_naming(TypeError, "Scale", "Variables", "ndarray"):
+    with raises_naming(TypeError, "scale", "Variables", "ndarray"):
         Apply(Scale(1.0), [np.ones(2)], [])
 
 

@@ -130,7 +130,7 @@ def test_gradient_graph_shows_the_gradient_ops():
     ops = {type(node.op) for node in toposort([gx, gw])}
     assert {Conv2dGradInputs, Conv2dGradWeights} <= ops
     text = sc.printing.debugprint([gx, gw], file="str")
-    assert "Conv2dGradInputs{valid}" in text and "Conv2dGradWeights{valid}" in text
+    assert "conv2d_grad_inputs{valid}" in text and "conv2d_grad_weights{valid}" in text
 
 
 # --- gradients by finite differences ------------------------------------------------------
@@ -165,20 +165,20 @@ def test_second_order_gradient_of_a_convolution():
 # --- bad input -----------------------------------------------------------------------------
 
 def test_channel_mismatch_at_build_time():
-    with raises_naming(ValueError, "Conv2d", "3 channels", "expect 2", "(4, 2, 3, 3)"):
+    with raises_naming(ValueError, "conv2d", "3 channels", "expect 2", "(4, 2, 3, 3)"):
         nnet.conv2d(T.tensor4(shape=(None, 3, 8, 8)), T.tensor4(shape=(4, 2, 3, 3)))
 
 
 def test_channel_mismatch_at_run_time():
     x, w = T.dtensor4("x"), T.dtensor4("w")
     f = sc.function([x, w], nnet.conv2d(x, w))
-    with raises_naming(ValueError, "Conv2d", "3 channels", "expect 2"):
+    with raises_naming(ValueError, "conv2d", "3 channels", "expect 2"):
         f(np.zeros((1, 3, 5, 5)), np.zeros((4, 2, 3, 3)))
 
 
 @pytest.mark.parametrize("border_mode,size", [("valid", 4), ((1, 0), 2)], ids=str)
 def test_window_larger_than_padded_input(border_mode, size):
-    with raises_naming(ValueError, "Conv2d", "larger than the padded input", "5 rows"):
+    with raises_naming(ValueError, "conv2d", "larger than the padded input", "5 rows"):
         nnet.conv2d(T.tensor4(shape=(1, 1, size, 9)), T.tensor4(shape=(1, 1, 5, 5)),
                     border_mode=border_mode)
 
@@ -192,19 +192,19 @@ def test_window_larger_than_input_at_run_time():
 
 @pytest.mark.parametrize("stride", [0, (1, 0), (-1, 1), (1.5, 1), (1, 2, 3)], ids=str)
 def test_bad_stride(stride):
-    with raises_naming(ValueError, "Conv2d", "subsample"):
+    with raises_naming(ValueError, "conv2d", "subsample"):
         nnet.conv2d(T.tensor4(), T.tensor4(), subsample=stride)
 
 
 @pytest.mark.parametrize("mode", ["same", "VALID", -1, (1, -2), (1, 2, 3), 1.5], ids=str)
 def test_bad_border_mode(mode):
-    with raises_naming(ValueError, "Conv2d", "border_mode" if mode != (1, -2) else "padding"):
+    with raises_naming(ValueError, "conv2d", "border_mode" if mode != (1, -2) else "padding"):
         nnet.conv2d(T.tensor4(), T.tensor4(), border_mode=mode)
 
 
 def test_declared_shapes_must_agree_with_static_shapes():
     x = T.tensor4(shape=(10, 1, 28, 28))
-    with raises_naming(ValueError, "Conv2d", "input", "(10, 1, 32, 32)"):
+    with raises_naming(ValueError, "conv2d", "input", "(10, 1, 32, 32)"):
         nnet.conv2d(x, T.tensor4(), input_shape=(10, 1, 32, 32))
     with raises_naming(ValueError, "filters", "(20, 1, 3, 3)"):
         nnet.conv2d(x, T.tensor4(shape=(20, 1, 5, 5)), filter_shape=(20, 1, 3, 3))
@@ -218,14 +218,14 @@ def test_declared_shapes_are_checked_at_run_time():
     x, w = T.dtensor4("x"), T.dtensor4("w")
     f = sc.function([x, w], nnet.conv2d(x, w, input_shape=(2, 1, 6, 6)))
     assert f(np.zeros((2, 1, 6, 6)), np.zeros((1, 1, 3, 3))).shape == (2, 1, 4, 4)
-    with raises_naming(ValueError, "Conv2d", "(3, 1, 6, 6)", "declared input shape"):
+    with raises_naming(ValueError, "conv2d", "(3, 1, 6, 6)", "declared input shape"):
         f(np.zeros((3, 1, 6, 6)), np.zeros((1, 1, 3, 3)))
 
 
 def test_inputs_must_be_4d_float_tensors():
-    with raises_naming(TypeError, "Conv2d", "input", "4-d"):
+    with raises_naming(TypeError, "conv2d", "input", "4-d"):
         nnet.conv2d(T.matrix(), T.tensor4())
-    with raises_naming(TypeError, "Conv2d", "filters", "float"):
+    with raises_naming(TypeError, "conv2d", "filters", "float"):
         nnet.conv2d(T.tensor4(), T.itensor4())
 
 
@@ -233,7 +233,7 @@ def test_output_gradient_of_wrong_shape():
     op = Conv2d()
     x, g = T.dtensor4("x"), T.dtensor4("g")
     f = sc.function([x, g], op._same(Conv2dGradWeights)(x, g, np.array([3, 3])))
-    with raises_naming(ValueError, "Conv2dGradWeights", "output gradient", "(1, 2, 4, 4)"):
+    with raises_naming(ValueError, "conv2d_grad_weights", "output gradient", "(1, 2, 4, 4)"):
         f(np.zeros((1, 1, 6, 6)), np.zeros((1, 2, 5, 5)))
 
 
@@ -241,4 +241,4 @@ def test_props_make_equal_ops_equal():
     assert Conv2d("valid", 1) == Conv2d((0, 0), (1, 1))
     assert Conv2d("full") != Conv2d("valid")
     assert len({Conv2d(), Conv2d(), Conv2d(subsample=2)}) == 2
-    assert str(Conv2d((1, 2), (2, 1), False)) == "Conv2d{pad=(1,2),stride=(2,1),no_flip}"
+    assert str(Conv2d((1, 2), (2, 1), False)) == "conv2d{pad=(1,2),stride=(2,1),no_flip}"

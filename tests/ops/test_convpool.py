@@ -98,13 +98,13 @@ def test_ops_and_their_types():
     out, pre, mask, cols = op(x, w, b)
     assert out.type.short() == "f32[10,20,12,12]" == pre.type.short()
     assert mask.type.short() == "b1[10,20,24,24]" and cols.type.short() == "f32[25,5760]"
-    assert str(op) == "ConvPool{Conv2d{valid},maxpool(2,2),bias,relu,+grad}"
+    assert str(op) == "conv_pool{conv2d{valid},maxpool(2,2),bias,relu,+grad}"
     gw, gx = ConvPoolGrad(Conv2d(), (2, 2))(out, mask, cols, x, w)
     assert gw.type.short() == "f32[20,1,5,5]" and gx.type.short() == "f32[10,1,28,28]"
     wm = ConvPool(Conv2d(), (2, 2), "relu", bias=True, keep_for_grad=True, window_major=True)
     _, _, wmask, wcols = wm(x, w, b)
     assert wmask.type.short() == "b1[20,4,1440]" and wcols.type.short() == "f32[25,5760]"
-    assert str(wm) == "ConvPool{Conv2d{valid},maxpool(2,2),windows,bias,relu,+grad}"
+    assert str(wm) == "conv_pool{conv2d{valid},maxpool(2,2),windows,bias,relu,+grad}"
     wgw = ConvPoolGrad(Conv2d(), (2, 2), ("gw",), window_major=True)(out, wmask, wcols, x, w)
     assert wgw.type.short() == "f32[20,1,5,5]"
     with pytest.raises(ValueError, match="no input gradient"):

@@ -122,7 +122,7 @@ def test_softmax_nll_gradients_by_finite_differences():
 
 
 def test_softmax_nll_bad_input():
-    with raises_naming(TypeError, "SoftmaxNLL", "labels", "integer vector"):
+    with raises_naming(TypeError, "softmax_nll", "labels", "integer vector"):
         SoftmaxNLL()(T.dmatrix(), T.dvector())
     f = sc.function([], SoftmaxNLL()(T.constant(np.ones((2, 3))),
                                      T.constant(np.zeros(3, "int32")))[0])
@@ -141,5 +141,5 @@ def test_affine_against_numpy(act):
     np.testing.assert_allclose(got[0], ref[act])
     if act:
         np.testing.assert_allclose(got[1], z)
-    with raises_naming(ValueError, "Affine", "softsign"):
+    with raises_naming(ValueError, "affine", "softsign"):
         Affine("softsign")

@@ -136,7 +136,7 @@ def test_indexing_errors():
         x[None, 0]
     v, k = T.dvector("v"), T.lscalar("k")
     f = sc.function([v, k], v[k])
-    with raises_naming(IndexError, "index 5", "getitem", "'v'", "(3,)"):
+    with raises_naming(IndexError, "index 5", "subtensor", "'v'", "(3,)"):
         f(np.ones(3), 5)
 
 

@@ -195,10 +195,10 @@ def test_l2_gradient_of_an_all_zero_window_is_zero():
 # --- bad input ------------------------------------------------------------------------------
 
 def test_window_larger_than_input():
-    with raises_naming(ValueError, "Pool", "window (5)", "(3, 3, 4, 4)"):
+    with raises_naming(ValueError, "pool", "window (5)", "(3, 3, 4, 4)"):
         nnet.pool_2d(T.tensor4(shape=(3, 3, 4, 4)), ws=(5, 2))
     f = sc.function([x := T.dtensor4("x")], nnet.pool_2d(x, ws=(3, 3)))
-    with raises_naming(ValueError, "Pool", "larger than the padded input"):
+    with raises_naming(ValueError, "pool", "larger than the padded input"):
         f(np.zeros((1, 1, 2, 5)))
 
 
@@ -212,16 +212,16 @@ def test_window_larger_than_input():
     (dict(pad=(-1, 0)), "padding"),
 ], ids=lambda v: str(v))
 def test_bad_parameters(kwargs, fragment):
-    with raises_naming(ValueError, "Pool", fragment):
+    with raises_naming(ValueError, "pool", fragment):
         nnet.pool_2d(T.tensor4(), **kwargs)
 
 
 def test_bad_inputs():
-    with raises_naming(TypeError, "Pool", "at least 2 dimensions"):
+    with raises_naming(TypeError, "pool", "at least 2 dimensions"):
         nnet.pool_2d(T.vector())
-    with raises_naming(TypeError, "Pool", "float"):
+    with raises_naming(TypeError, "pool", "float"):
         nnet.pool_2d(T.itensor4(), mode="sum")
-    with raises_naming(ValueError, "MaxPoolGrad", "pooled shape"):
+    with raises_naming(ValueError, "max_pool_grad", "pooled shape"):
         MaxPoolGrad()(T.tensor4(shape=(1, 1, 4, 4)), T.tensor4(shape=(1, 1, 3, 2)), T.tensor4())
     with raises_naming(TypeError, "max_pool_2d", "ds"):
         nnet.max_pool_2d(T.tensor4())
@@ -230,7 +230,7 @@ def test_bad_inputs():
 def test_pooled_inputs_checked_at_run_time():
     x, y, g = T.dtensor4("x"), T.dtensor4("y"), T.dtensor4("g")
     f = sc.function([x, y, g], MaxPoolGrad()(x, y, g))
-    with raises_naming(ValueError, "MaxPoolGrad", "output gradient", "(1, 1, 2, 2)"):
+    with raises_naming(ValueError, "max_pool_grad", "output gradient", "(1, 1, 2, 2)"):
         f(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 2, 3)))
 
 
@@ -238,7 +238,7 @@ def test_props():
     assert Pool((2, 2)) == Pool(2, True, (2, 2), 0, "max")
     assert Pool((2, 2)) != Pool((2, 2), mode="sum")
     text = str(Pool((3, 3), True, (2, 2), (1, 1), "l2"))
-    assert text == "Pool{l2,ws=(3,3),stride=(2,2),pad=(1,1)}"
+    assert text == "pool{l2,ws=(3,3),stride=(2,2),pad=(1,1)}"
 
 
 @pytest.mark.parametrize("mode", POOL_MODES)

@@ -182,7 +182,7 @@ def test_broadcast_like(gshape, xshape):
 def test_broadcast_like_static_shape():
     out = BroadcastLike()(T.dmatrix(shape=(None, 4)), T.dmatrix(shape=(3, None)))
     assert out.type.shape == (3, 4)
-    with raises_naming(ValueError, "BroadcastLike", "f64[5]", "f64[3,4]"):
+    with raises_naming(ValueError, "broadcast_like", "f64[5]", "f64[3,4]"):
         BroadcastLike()(T.dvector(shape=(5,)), T.dmatrix(shape=(3, 4)))
     with raises_naming(ValueError, "more dimensions"):
         BroadcastLike()(T.dmatrix(), T.dvector())

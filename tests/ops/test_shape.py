@@ -1,4 +1,4 @@
-"""Shape ops: shape, reshape, flatten, dimshuffle, transpose and stacking scalars."""
+"""shape ops: shape, reshape, flatten, dimshuffle, transpose and stacking scalars."""
 import numpy as np
 import pytest
 
@@ -31,7 +31,7 @@ def test_stack_scalars():
              lambda a, b: np.array([a, b, 3.0]))
     check_grad(lambda a, b: T.stack_scalars([a, b * 2], dtype="float64"),
                [np.array(1.5), np.array(-0.5)])
-    with raises_naming(TypeError, "MakeVector", "scalars", "'v'"):
+    with raises_naming(TypeError, "make_vector", "scalars", "'v'"):
         T.stack_scalars([T.dvector("v")], dtype="float64")
 
 
@@ -81,7 +81,7 @@ def test_reshape_errors():
         Reshape(2)(x, T.dvector())
     with raises_naming(ValueError, "reshape", "ndim"):
         T.reshape(T.dtensor3(), T.lvector())
-    with raises_naming(TypeError, "MakeVector", "output of true_div", "f64[]", "//"):
+    with raises_naming(TypeError, "make_vector", "output of true_div", "f64[]", "//"):
         x.reshape((x.shape[0] / 2, -1))
     y = T.dmatrix("y")
     f = sc.function([y], y.reshape((5, -1)))

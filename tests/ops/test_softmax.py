@@ -1,4 +1,4 @@
-"""Softmax, log-softmax, their gradient ops and the cross-entropies against
+"""softmax, log-softmax, their gradient ops and the cross-entropies against
 loop-based references, finite differences, stability and bad input."""
 import math
 
@@ -140,16 +140,16 @@ def test_gradient_of_crossentropy_of_softmax_is_p_minus_one_hot():
 def test_labels_out_of_range_at_run_time():
     p, y = T.dmatrix("p"), T.ivector("y")
     f = sc.function([p, y], nnet.categorical_crossentropy(p, y))
-    with raises_naming(ValueError, "CategoricalCrossentropy1Hot", "[0, 5)", "[7]"):
+    with raises_naming(ValueError, "categorical_crossentropy1_hot", "[0, 5)", "[7]"):
         f(reference_softmax(X), np.array([0, 7, 1, 1], dtype="int32"))
-    with raises_naming(ValueError, "CategoricalCrossentropy1Hot", "4 rows", "(3,)"):
+    with raises_naming(ValueError, "categorical_crossentropy1_hot", "4 rows", "(3,)"):
         f(reference_softmax(X), np.array([0, 1, 1], dtype="int32"))
 
 
 def test_bad_inputs_at_build_time():
-    with raises_naming(TypeError, "Softmax", "float"):
+    with raises_naming(TypeError, "softmax", "float"):
         nnet.softmax(T.imatrix("labels"))
-    with raises_naming(TypeError, "Softmax", "at least one dimension"):
+    with raises_naming(TypeError, "softmax", "at least one dimension"):
         nnet.softmax(T.scalar())
     with raises_naming(ValueError, "4 rows", "3 labels"):
         nnet.categorical_crossentropy(T.matrix(shape=(4, 5)), T.ivector(shape=(3,)))
@@ -157,7 +157,7 @@ def test_bad_inputs_at_build_time():
         nnet.categorical_crossentropy(T.matrix(), T.vector())
     with raises_naming(ValueError, "categorical_crossentropy", "cannot be broadcast"):
         nnet.categorical_crossentropy(T.matrix(shape=(4, 5)), T.matrix(shape=(4, 3)))
-    with raises_naming(ValueError, "SoftmaxGrad", "same shape"):
+    with raises_naming(ValueError, "softmax_grad", "same shape"):
         SoftmaxGrad()(T.matrix(shape=(2, 3)), T.matrix(shape=(2, 4)))
     with raises_naming(TypeError, "binary_crossentropy", "float"):
         nnet.binary_crossentropy(T.imatrix(), T.matrix())

@@ -1,4 +1,4 @@
-"""Softmax rewrites: log-softmax and the fused softmax negative log-likelihood."""
+"""softmax rewrites: log-softmax and the fused softmax negative log-likelihood."""
 import numpy as np
 
 import symconv as sc
