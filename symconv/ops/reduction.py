@@ -7,6 +7,8 @@ from ..graph.type import TensorType
 from ..tensor.variable import TensorVariable, as_tensor_variable
 from . import elemwise as E
 
+_AxisError = getattr(np, "exceptions", np).AxisError
+
 
 def normalize_axis(axis, ndim, op_name, x):
     """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
@@ -19,7 +21,8 @@ def normalize_axis(axis, ndim, op_name, x):
         if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
             raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -ndim <= a < ndim:
-            raise ValueError(f"{op_name}: axis {a} is out of range for {x.describe()} ({ndim}-d)")
+            # NumPy's AxisError is a ValueError and an IndexError, as NumPy and Theano raise
+            raise _AxisError(f"{op_name}: axis {a} is out of range for {x.describe()} ({ndim}-d)")
         result.append(int(a) % ndim)
     if len(set(result)) != len(result):
         raise ValueError(f"{op_name}: repeated axis in {axis!r}")

@@ -32,10 +32,14 @@ def concatenate(tensors, axis=0):
 def stack(*tensors, axis=0):
     """The tensors, all of one shape, joined along a new axis ``axis``.
 
-    Takes a list (``stack([a, b])``) or several arguments (``stack(a, b)``), as
-    Theano; scalars stack into a vector.
+    Takes a list (``stack([a, b])``, ``stack([a, b], 1)``) or several arguments
+    (``stack(a, b)``), as Theano; scalars stack into a vector.
     """
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+    if tensors and isinstance(tensors[0], (list, tuple)):
+        if len(tensors) > 2:
+            raise TypeError("stack: give a list of tensors and at most an axis")
+        if len(tensors) == 2:
+            axis = tensors[1]  # stack([a, b], 1), as Theano and NumPy
         tensors = tensors[0]
     tensors = [as_tensor_variable(t) for t in _as_list(tensors, "stack")]
     ndim = tensors[0].ndim
@@ -70,4 +74,4 @@ class _Dims:
         self.ndim = ndim
 
     def describe(self):
-        return f"the {self.ndim}-d result"
+        return "the result"
