@@ -286,6 +286,9 @@ def _size_vector(size, ndim, distribution):
             if not hasattr(s, "type") and (not isinstance(s, (int, np.integer)) or s < 0):
                 raise ValueError(f"{distribution}: size entries must be non-negative ints or "
                                  f"symbolic integer scalars, got {tuple(size)!r}")
+        if ndim is not None and ndim != len(size):
+            raise ValueError(f"{distribution}: ndim={ndim} but size {tuple(size)!r} has "
+                             f"{len(size)} entries")
         if any(hasattr(s, "type") for s in size):
             vector = stack_scalars(size)
         else:
