@@ -56,9 +56,6 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
     for v in wrt_list:
         if not isinstance(v, Variable):
             raise TypeError(f"grad: wrt must contain Variables, got {type(v).__name__}")
-        if not v.type.is_float:
-            raise TypeError(f"grad: cannot differentiate with respect to {v.describe()}: "
-                            "it is not a float tensor")
 
     seeds = {}
     if cost is not None:
@@ -67,9 +64,9 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
         if cost.ndim != 0:
             raise ValueError(f"grad: cost must be a scalar, got {cost.describe()} with "
                              f"{cost.ndim} dimensions; sum or mean it first")
-        if not cost.type.is_float:
-            raise TypeError(f"grad: cost must be a float, got {cost.describe()}")
-        seeds[cost] = constant(np.ones((), dtype=cost.dtype))
+        # an integer cost is seeded with a float 1, as in Theano; the ops between it and
+        # ``wrt`` that have integer outputs pass no gradient on, so ``wrt`` gets zeros
+        seeds[cost] = constant(np.ones((), dtype=_gradient_dtype(cost)))
     for var, g in (known_grads or {}).items():
         seeds[var] = as_tensor_variable(g)
     if not seeds:
@@ -122,8 +119,18 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
                     warnings.warn(f"grad: the cost does not depend on {v.describe()}",
                                   stacklevel=2)
                 g = zeros_like(v)
+        if g.dtype != _gradient_dtype(v):
+            # integer variables are not differentiated through (integer inputs of ops get no
+            # gradient); their gradient is zeros or the seed, in Theano's float dtype
+            g = cast(g, _gradient_dtype(v))
         results.append(g)
     return results if as_list else results[0]
+
+
+def _gradient_dtype(var):
+    """Gradients are floats: a float variable's own dtype, ``config.floatX`` otherwise."""
+    from .config import config
+    return var.dtype if var.type.is_float else config.floatX
 
 
 def _total(parts, add, cast, var):

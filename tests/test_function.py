@@ -248,3 +248,27 @@ def test_function_attributes():
     assert f.name == "double" and f.inputs == [x] and f.updated == [w]
     assert "double" in repr(f)
     assert isinstance(f.rewrites, list)
+
+
+def test_default_updates_apply_unless_turned_off():
+    counter = sc.shared(np.int64(0), name="counter")
+    counter.default_update = counter + 1
+    sc.function([], counter * 2)()
+    assert counter.get_value() == 1
+    sc.function([], counter * 2, no_default_updates=True)()
+    sc.function([], counter * 2, no_default_updates=[counter])()
+    assert counter.get_value() == 1
+    sc.function([], counter, updates=[(counter, counter + 10)])()
+    assert counter.get_value() == 11
+
+
+def test_no_default_updates_errors_name_the_entry():
+    x = T.dvector("x")
+    with raises_naming(TypeError, "no_default_updates", "'x'"):
+        sc.function([x], x, no_default_updates=[x])
+    with raises_naming(TypeError, "no_default_updates", "True, False or a list"):
+        sc.function([x], x, no_default_updates="all")
+    counter = sc.shared(np.int64(0), name="counter")
+    counter.default_update = counter + 0.5
+    with raises_naming(TypeError, "update", "'counter'", "i64"):
+        sc.function([x], x + counter)

@@ -144,14 +144,22 @@ def test_grad_errors():
     x, i = T.dmatrix("x"), T.lscalar("i")
     with raises_naming(ValueError, "grad", "scalar", "output of mul", "f64[?,?]", "2 dimensions"):
         sc.grad(x * 2, x)
-    with raises_naming(TypeError, "grad", "float", "output of mul", "i64[]"):
-        sc.grad(i * 2, x)
-    with raises_naming(TypeError, "grad", "'i'", "not a float"):
-        sc.grad(x.sum(), i)
     with raises_naming(TypeError, "grad", "wrt", "ndarray"):
         sc.grad(x.sum(), np.ones(2))
     with raises_naming(TypeError, "grad", "cost", "Variable", "float"):
         sc.grad(1.0, x)
+
+
+def test_integer_wrt_and_cost_give_float_gradients():
+    # as in Theano: integer variables are not differentiated through, and gradients are floats
+    x, i = T.dmatrix("x"), T.lscalar("i")
+    g_int_cost = sc.grad((i * 2).sum() + 0 * T.cast(x.sum(), "int64"), x)
+    assert g_int_cost.dtype == "float64"
+    np.testing.assert_array_equal(sc.function([x], g_int_cost)(np.ones((2, 2))), np.zeros((2, 2)))
+    g_i = sc.grad(x.sum() * i, i)
+    assert g_i.dtype == sc.config.floatX
+    assert float(g_i.eval({i: 3})) == 0.0
+    assert float(sc.grad(i, i).eval({i: 12})) == 1.0
 
 
 class SplitHalves(Op):

@@ -6,7 +6,7 @@ import symconv as sc
 import symconv.tensor as T
 from symconv import nnet
 from symconv.ops import elemwise
-from tests.helpers import check_grad, check_op, random_array
+from tests.helpers import check_grad, check_op, raises_naming, random_array
 from tests.ops.test_conv import reference_conv2d
 from tests.ops.test_pool import reference_pool
 from tests.ops.test_softmax import reference_softmax
@@ -94,3 +94,32 @@ def test_dropout_layer_trains_with_a_fresh_mask_each_step():
     first, second = step(data), step(data)
     assert not np.array_equal(first, second)
     assert not np.array_equal(before, w.get_value()) and w.get_value().dtype == np.float32
+
+
+def test_conv2d_takes_theanos_positional_order_and_constant_shapes():
+    x, w = T.tensor4("x"), T.tensor4("w")
+    y = nnet.conv2d(x, w, (10, 1, 28, 28), (20, 1, 5, 5))
+    assert y.type.shape == (10, 20, 24, 24)
+    y = nnet.conv2d(x, w, input_shape=T.constant(np.array([10, 1, 28, 28])),
+                    filter_shape=(T.constant(20), 1, T.constant(5), 5))
+    assert y.type.shape == (10, 20, 24, 24)
+    n = T.lscalar("n")
+    assert nnet.conv2d(x, w, (n, 1, 28, 28), (20, 1, 5, 5)).type.shape == (None, 20, 24, 24)
+    with raises_naming(ValueError, "conv2d", "filter_shape", "'s'"):
+        nnet.conv2d(x, w, filter_shape=T.lmatrix("s"))
+    with raises_naming(NotImplementedError, "conv2d", "filter_dilation=(2, 2)"):
+        nnet.conv2d(x, w, filter_dilation=(2, 2))
+
+
+def test_pool_2d_takes_theanos_former_argument_names():
+    x = T.dtensor4("x")
+    data = np.arange(2 * 36, dtype="float64").reshape(1, 2, 6, 6)
+    f = sc.function([x], [nnet.pool_2d(x, ds=(3, 3), st=(2, 2), padding=(1, 1), mode="sum"),
+                          nnet.pool_2d(x, ws=(3, 3), stride=(2, 2), pad=(1, 1), mode="sum")])
+    old, new = f(data)
+    np.testing.assert_array_equal(old, new)
+    assert old.shape == (1, 2, 3, 3)
+    with raises_naming(ValueError, "pool_2d", "ws=(2, 2)", "ds=(3, 3)"):
+        nnet.pool_2d(x, ws=(2, 2), ds=(3, 3))
+    with raises_naming(ValueError, "pool_2d", "pad=(1, 1)", "padding=(2, 2)"):
+        nnet.pool_2d(x, pad=(1, 1), padding=(2, 2))

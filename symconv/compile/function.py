@@ -17,7 +17,8 @@ from .mode import get_mode
 
 
 def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=None,
-             allow_input_downcast=False, on_unused_input="raise", profile=False):
+             allow_input_downcast=False, on_unused_input="raise", profile=False,
+             no_default_updates=False):
     """Compile a function from symbolic inputs to outputs.
 
     Parameters
@@ -42,6 +43,13 @@ def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=No
         What to do with an input that no output depends on.
     profile : bool
         Record per-node timings (``print(f.profile)``).
+    no_default_updates : bool or list, optional
+        A shared variable ``s`` with a ``s.default_update`` expression is updated
+        to it by every function that reads ``s`` and does not update it itself (as
+        in Theano); default updates read by default updates apply too. True turns
+        all of them off, and keeps every random draw's state as it was before the
+        call (each call draws the same values); a list turns off those of the
+        shared variables and random states (a draw's ``.rng``) it names.
 
     Returns
     -------
@@ -62,18 +70,28 @@ def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=No
     outputs = [as_tensor_variable(o) for o in outputs]
     updates = _check_updates(updates)
     givens = _check_givens(givens)
+    excluded, frozen_draws = _check_no_default_updates(no_default_updates)
 
-    # 2. substitute givens everywhere (outputs and update values)
+    # 2. substitute givens everywhere (outputs and update values), then add the
+    # default updates of the shared variables that the result reads
     targets = outputs + [new for _, new in updates]
     if givens:
         targets = clone_replace(targets, givens)
+    if excluded is not True:
+        defaults = _default_updates(targets, updates, excluded, givens)
+        updates = updates + defaults
+        targets = targets + [new for _, new in defaults]
     _check_all_inputs_given(inputs, targets, on_unused_input)
+    if excluded is True:
+        frozen_draws = _stateful_ops(targets)
 
     # 3. rewrite a private copy of the graph, then 4. lower it to a program
     mode = get_mode(mode)
     fgraph = FunctionGraph(inputs, targets, updated=[s for s, _ in updates])
     rewrite_log = mode.rewrite(fgraph)
     program = mode.make_program(fgraph, profile=profile)
+    if frozen_draws:
+        program = _KeepsStates(program, frozen_draws)
 
     # 5. wrap it
     from .runtime import Function
@@ -175,3 +193,76 @@ def _check_all_inputs_given(inputs, targets, on_unused_input):
                 raise ValueError(msg)
             import warnings
             warnings.warn(msg, stacklevel=3)
+
+
+def _check_no_default_updates(value):
+    """``(excluded, frozen draws)``: True, or the set of shared variables whose default
+    updates are off, and the random ops whose state a call must not advance."""
+    from ..ops.random import DrawState
+    if value is True:
+        return True, []
+    if value is False or value is None:
+        return set(), []
+    if isinstance(value, Variable) or not isinstance(value, (list, tuple, set)):
+        raise TypeError("function: no_default_updates must be True, False or a list of shared "
+                        f"variables and random states, got {value!r}")
+    excluded, frozen = set(), []
+    for entry in value:
+        if isinstance(entry, DrawState):
+            frozen.append(entry.op)
+        elif isinstance(entry, SharedVariable):
+            excluded.add(entry)
+        else:
+            what = entry.describe() if isinstance(entry, Variable) else repr(entry)
+            raise TypeError("function: no_default_updates lists shared variables and random "
+                            f"states (a draw's .rng), got {what}")
+    return excluded, frozen
+
+
+def _default_updates(targets, updates, excluded, givens):
+    """``(shared, default_update)`` for each shared variable the graph of ``targets``
+    reads that has a default update, is not updated already and is not excluded;
+    the graphs of those default updates are searched in turn."""
+    skip = set(excluded) | {s for s, _ in updates}
+    found, frontier = [], list(targets)
+    while frontier:
+        added = []
+        for v in graph_inputs(frontier):
+            default = getattr(v, "default_update", None)
+            if not isinstance(v, SharedVariable) or v in skip or default is None:
+                continue
+            skip.add(v)
+            ((shared, new),) = _check_updates([(v, default)])
+            if givens:
+                (new,) = clone_replace([new], givens)
+            found.append((shared, new))
+            added.append(new)
+        frontier = added
+    return found
+
+
+def _stateful_ops(targets):
+    from ..graph.traversal import toposort
+    return [node.op for node in toposort(targets) if getattr(node.op, "is_stateful", False)]
+
+
+class _KeepsStates:
+    """A program whose random draws start every call from the state they had before
+    it (``no_default_updates``): each call draws the same values."""
+
+    def __init__(self, program, ops):
+        self.program = program
+        self.ops = list(ops)
+
+    def run(self, values):
+        import copy
+        saved = [copy.deepcopy(op.state[0]) for op in self.ops]
+        try:
+            return self.program.run(values)
+        finally:
+            for op, state in zip(self.ops, saved):
+                op.state[0] = state
+
+    def __getattr__(self, name):
+        # profile, owns_results, kernel_sources: those of the program itself
+        return getattr(self.program, name)

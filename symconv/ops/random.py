@@ -156,6 +156,31 @@ def _check_value(op, name, value):
         raise ValueError(f"{op}: std must be non-negative, got {value.min()}")
 
 
+class DrawState:
+    """The random state of one draw (``draw.rng``), read and replaced like a shared
+    variable's value; ``function(no_default_updates=[draw.rng])`` keeps it fixed."""
+
+    def __init__(self, op):
+        self.op = op
+
+    def get_value(self, borrow=False):
+        """The generator the draw uses next (a copy unless ``borrow=True``)."""
+        import copy
+        return self.op.state[0] if borrow else copy.deepcopy(self.op.state[0])
+
+    def set_value(self, generator, borrow=False):
+        """Draw from ``generator`` from now on (copied unless ``borrow=True``)."""
+        import copy
+        expected = type(self.op.state[0])
+        if not isinstance(generator, expected):
+            raise TypeError(f"{self.op}: its state is a {expected.__name__}, got "
+                            f"{type(generator).__name__}")
+        self.op.state[0] = generator if borrow else copy.deepcopy(generator)
+
+    def __repr__(self):
+        return f"DrawState({self.op})"
+
+
 class RandomStreams:
     """A source of symbolic random draws, as Theano's ``RandomStreams``.
 
@@ -189,10 +214,28 @@ class RandomStreams:
 
     def _draw(self, distribution, size, params, dtype, ndim):
         size, ndim = _size_vector(size, ndim, distribution)
-        generator = np.random.Generator(np.random.PCG64(self._seed_seq.spawn(1)[0]))
-        op = RandomOp(distribution, dtype, ndim, generator)
+        op = self._make_op(distribution, dtype, ndim)
         self.ops.append(op)
-        return op(size, *params)
+        out = op(size, *params)
+        out.rng = DrawState(op)
+        return out
+
+    def _make_op(self, distribution, dtype, ndim):
+        generator = np.random.Generator(np.random.PCG64(self._seed_seq.spawn(1)[0]))
+        return RandomOp(distribution, dtype, ndim, generator)
+
+    def updates(self):
+        """The updates that advance this stream's states: none to give, since every
+        call of a compiled function advances the states of the draws it makes
+        (``updates=srng.updates()`` is accepted, as in Theano)."""
+        return []
+
+    def __getitem__(self, state):
+        """The generator behind a draw's state: ``srng[draw.rng]``."""
+        return state.get_value(borrow=True)
+
+    def __setitem__(self, state, generator):
+        state.set_value(generator, borrow=True)
 
     def binomial(self, size=None, n=1, p=0.5, dtype="int64", ndim=None):
         """Counts of successes in ``n`` trials of probability ``p`` (broadcast to ``size``).
@@ -243,6 +286,9 @@ def _size_vector(size, ndim, distribution):
             if not hasattr(s, "type") and (not isinstance(s, (int, np.integer)) or s < 0):
                 raise ValueError(f"{distribution}: size entries must be non-negative ints or "
                                  f"symbolic integer scalars, got {tuple(size)!r}")
+        if ndim is not None and ndim != len(size):
+            raise ValueError(f"{distribution}: ndim={ndim} but size {tuple(size)!r} has "
+                             f"{len(size)} entries")
         if any(hasattr(s, "type") for s in size):
             vector = stack_scalars(size)
         else:

@@ -2,27 +2,47 @@
 broadcast a tensor up to another's shape and sum it back down (each the other's gradient)."""
 import numpy as np
 
-from ..graph.basic import Apply, Op
+from ..graph.basic import Apply, Constant, Op, Variable
 from ..graph.type import TensorType
 from ..tensor.variable import TensorVariable, as_tensor_variable
 from . import elemwise as E
+
+_AxisError = getattr(np, "exceptions", np).AxisError
 
 
 def normalize_axis(axis, ndim, op_name, x):
     """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
+    axis = _axis_value(axis, op_name)
     axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
     result = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
             raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -ndim <= a < ndim:
-            raise ValueError(f"{op_name}: axis {a} is out of range for {x.describe()} ({ndim}-d)")
+            # NumPy's AxisError is a ValueError and an IndexError, as NumPy and Theano raise
+            raise _AxisError(f"{op_name}: axis {a} is out of range for {x.describe()} ({ndim}-d)")
         result.append(int(a) % ndim)
     if len(set(result)) != len(result):
         raise ValueError(f"{op_name}: repeated axis in {axis!r}")
     return tuple(sorted(result))
+
+
+def _axis_value(axis, op_name):
+    """An axis given as a constant tensor or a NumPy array (Theano accepts both) as
+    an int or a list of ints; anything else is returned unchanged."""
+    if isinstance(axis, Constant):
+        axis = axis.data
+    elif isinstance(axis, Variable):
+        raise TypeError(f"{op_name}: axis must be known when the graph is built, got the "
+                        f"symbolic {axis.describe()}")
+    if isinstance(axis, np.ndarray):
+        if axis.dtype.kind not in "iu" or axis.ndim > 1:
+            raise TypeError(f"{op_name}: axis must be an int or a vector of ints, got an "
+                            f"array of dtype {axis.dtype} and shape {axis.shape}")
+        return int(axis) if axis.ndim == 0 else [int(a) for a in axis]
+    return axis
 
 
 def reduced_shape(shape, axes, keepdims):
@@ -167,26 +187,24 @@ class Min(Reduce):
 
 
 class _ArgReduce(Reduce):
-    """Index of the extreme value along one axis (or of the flattened array)."""
+    """Index of the extreme value over some axes: over several axes, the index into
+    those axes flattened in C order (as Theano), over all of them, into the array."""
 
     def output_dtype(self, x):
         return "int64"
-
-    def make_node(self, x):
-        x = as_tensor_variable(x)
-        if len(self.axis) != 1 and len(self.axis) != x.ndim:
-            raise ValueError(f"{self}: takes one axis or all of them (axis=None), got "
-                             f"{self.axis} for {x.describe()}")
-        return super().make_node(x)
 
     def perform(self, node, inputs):
         (x,) = inputs
         if len(self.axis) == 1:
             out = type(self).numpy_fn(x, axis=self.axis[0], keepdims=self.keepdims)
         else:
-            out = type(self).numpy_fn(x.reshape(-1))
+            kept = [a for a in range(x.ndim) if a not in self.axis]
+            # the reduced axes moved last and flattened into one
+            moved = np.transpose(x, kept + list(self.axis))
+            flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+            out = type(self).numpy_fn(flat, axis=-1)
             if self.keepdims:
-                out = np.reshape(out, (1,) * x.ndim)
+                out = np.reshape(out, reduced_shape(x.shape, self.axis, True))
         return [np.asarray(out, dtype="int64")]
 
     def grad(self, inputs, output_grads):

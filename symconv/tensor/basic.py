@@ -39,9 +39,32 @@ for _prefix, _dtype in _PREFIXES.items():
     for _kind, _ndim in _KINDS.items():
         globals()[_prefix + _kind] = _constructor(_ndim, _dtype)
 
+
+
+def _several(make):
+    """Theano's plural constructors: ``dmatrices("x", "y")``, ``dmatrices("xy")`` (one
+    variable per letter), ``dmatrices(3)`` (three unnamed); one name gives one variable."""
+    def several(*names, dtype=None):
+        if len(names) == 1 and isinstance(names[0], int):
+            return [make(dtype=dtype) for _ in range(names[0])]
+        if len(names) == 1:
+            names = names[0]
+        if isinstance(names, str) and len(names) == 1:
+            return make(names, dtype=dtype)
+        return [make(name, dtype=dtype) for name in names]
+    return several
+
+
+_PLURALS = {"scalar": "scalars", "vector": "vectors", "matrix": "matrices",
+            "tensor3": "tensor3s", "tensor4": "tensor4s"}
+for _prefix in ("",) + tuple(_PREFIXES):
+    for _kind, _plural in _PLURALS.items():
+        globals()[_prefix + _plural] = _several(globals()[_prefix + _kind])
+
 __all__ = ["tensor", "scalar", "vector", "matrix", "tensor3", "tensor4", "arange", "alloc",
            "zeros", "ones", "zeros_like", "ones_like", "full_like"] + [
-    p + k for p in _PREFIXES for k in _KINDS]
+    p + k for p in _PREFIXES for k in _KINDS] + [
+    p + k for p in ("",) + tuple(_PREFIXES) for k in _PLURALS.values()]
 
 
 def arange(start, stop=None, step=1, dtype=None):

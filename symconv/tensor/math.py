@@ -13,7 +13,7 @@ __all__ = [
     "gt", "invert", "isinf", "isnan", "le", "log", "log1p", "lt", "maximum", "minimum", "mod", "mul",
     "neg", "neq", "or_", "pow", "sigmoid", "sign", "sin", "softplus", "sqr", "sqrt", "sub", "switch",
     "tanh", "true_div", "xor", "dot", "sum", "mean", "max", "min", "prod", "argmax", "argmin",
-    "clip", "square", "true_divide", "round",
+    "clip", "square", "true_divide", "round", "var", "std",
 ]
 
 square = sqr
@@ -66,3 +66,25 @@ def argmin(x, axis=None, keepdims=False):
 def clip(x, a_min, a_max):
     """``x`` limited to ``[a_min, a_max]``."""
     return minimum(maximum(x, a_min), a_max)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    """Variance over ``axis``, as ``np.var``: the mean squared deviation from the
+    mean, divided by ``n - ddof`` instead of ``n`` when ``ddof`` is given."""
+    x = as_tensor_variable(x)
+    axes = _R.normalize_axis(axis, x.ndim, "var", x)
+    centred = sub(x, mean(x, axis=axes, keepdims=True))
+    out = mean(sqr(centred), axis=axes, keepdims=keepdims)
+    if ddof:
+        from .shapes import shape
+        count = 1
+        for a in axes:
+            count = mul(count, shape(x)[a])
+        count = cast(count, out.dtype)
+        out = mul(out, true_div(count, sub(count, ddof)))
+    return out
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    """Standard deviation over ``axis``: the square root of :func:`var`."""
+    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))

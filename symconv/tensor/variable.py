@@ -135,6 +135,12 @@ class _TensorOperators:
     def prod(self, axis=None, keepdims=False):
         return _math().prod(self, axis=axis, keepdims=keepdims)
 
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return _math().var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return _math().std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
     # shape -------------------------------------------------------------------
     @property
     def shape(self):
@@ -184,6 +190,41 @@ class _TensorOperators:
 
     def clip(self, a_min, a_max):
         return _math().clip(self, a_min, a_max)
+
+    # evaluation ----------------------------------------------------------------
+    def eval(self, inputs_to_values=None):
+        """This variable's value, computed now (Theano's ``Variable.eval``).
+
+        Parameters
+        ----------
+        inputs_to_values : dict Variable -> array_like, optional
+            A value for each free input the variable depends on.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Notes
+        -----
+        The function compiled for one set of inputs is kept on the variable, so
+        calling ``eval`` again with other values of the same inputs is cheap.
+        Values for inputs the variable does not depend on are ignored.
+
+        Examples
+        --------
+        >>> import symconv.tensor as T
+        >>> x = T.dscalar("x")
+        >>> float((x * 2).eval({x: 3.0}))
+        6.0
+        """
+        from ..compile.function import function
+        values = dict(inputs_to_values or {})
+        key = tuple(values)
+        cache = self.__dict__.setdefault("_eval_functions", {})
+        if key not in cache:
+            # a value given for an input the result does not need is no error here
+            cache[key] = function(list(key), self, on_unused_input="ignore")
+        return cache[key](*values.values())
 
 
 class TensorVariable(_TensorOperators, Variable):

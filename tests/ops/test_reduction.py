@@ -67,11 +67,36 @@ def test_arg_reductions_have_no_gradient_but_pass_one_through_indexing():
     np.testing.assert_array_equal(g, want)
 
 
-def test_arg_reduction_takes_one_axis_or_all():
+@pytest.mark.parametrize("op,np_fn", [(T.argmax, np.argmax), (T.argmin, np.argmin)])
+@pytest.mark.parametrize("axis", [(0, 1), (0, 2), (1, 2), (0, 1, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_arg_reduction_over_several_axes_indexes_them_flattened(op, np_fn, axis, keepdims):
+    def reference(a):
+        kept = [k for k in range(a.ndim) if k not in axis]
+        moved = np.transpose(a, kept + list(axis))
+        out = np_fn(moved.reshape(moved.shape[:len(kept)] + (-1,)), axis=-1)
+        if keepdims:
+            out = out.reshape([1 if k in axis else n for k, n in enumerate(a.shape)])
+        return out
+
+    check_op(lambda x: op(x, axis=axis, keepdims=keepdims), [X], reference)
+
+
+@pytest.mark.parametrize("axis", [T.constant(1), np.array(1), np.array([0, 2]),
+                                  T.constant(np.array([0, 2]))])
+def test_axis_as_constant_tensor_or_array(axis):
+    want = np.asarray(axis.data if hasattr(axis, "data") else axis)
+    want = int(want) if want.ndim == 0 else tuple(int(a) for a in want)
+    check_op(lambda x: T.sum(x, axis=axis), [X], lambda a: a.sum(axis=want))
+    check_op(lambda x: T.max(x, axis=axis), [X], lambda a: a.max(axis=want))
+
+
+def test_axis_errors_name_it():
     x = T.dtensor3("x")
-    with raises_naming(ValueError, "argmax", "(0, 1)", "'x'"):
-        T.argmax(x, axis=(0, 1))
-    np.testing.assert_array_equal(sc.function([x], T.argmax(x, axis=(0, 1, 2)))(X), X.argmax())
+    with raises_naming(TypeError, "sum", "axis", "symbolic", "'i'"):
+        T.sum(x, axis=T.lscalar("i"))
+    with raises_naming(TypeError, "sum", "axis", "float64"):
+        T.sum(x, axis=np.array(1.0))
 
 
 @pytest.mark.parametrize("dtype,want", [("bool", "int64"), ("int8", "int64"), ("int32", "int64"),

@@ -46,3 +46,34 @@ def test_shared_variables_are_tensors():
     w = sc.shared(np.ones((2, 2)), name="w")
     f = sc.function([], (w * 2).sum() + w[0, 0] + w.T.shape[0])
     assert float(f()) == 8.0 + 1.0 + 2.0
+
+
+def test_var_and_std_match_numpy():
+    a = random_array((3, 4), seed=3)
+    check_op(lambda x: [x.var(), x.var(axis=0), x.std(axis=1, keepdims=True),
+                        T.var(x, axis=(0, 1), ddof=1), T.std(x, ddof=1)], [a],
+             lambda x: [x.var(), x.var(axis=0), x.std(axis=1, keepdims=True),
+                        x.var(ddof=1), x.std(ddof=1)])
+
+
+def test_eval_computes_and_keeps_its_function():
+    x, y = T.dvectors("x", "y")
+    z = x * 2 + y
+    np.testing.assert_allclose(z.eval({x: [1.0, 2.0], y: [3.0, 4.0]}), [5.0, 8.0])
+    np.testing.assert_allclose(z.eval({x: [0.0, 1.0], y: [1.0, 1.0]}), [1.0, 3.0])
+    assert len(z._eval_functions) == 1
+    assert float(T.constant(2.5).eval()) == 2.5
+    w = sc.shared(np.ones(2), name="w")
+    np.testing.assert_allclose((w * 3).eval(), [3.0, 3.0])
+    with raises_naming(ValueError, "depend", "'y'"):
+        z.eval({x: [1.0, 2.0]})
+
+
+def test_plural_constructors_follow_theano():
+    a, b = T.dmatrices("a", "b")
+    assert (a.name, b.name, a.dtype, a.ndim) == ("a", "b", "float64", 2)
+    x, y = T.fvectors("xy")
+    assert (x.name, y.name, x.dtype) == ("x", "y", "float32")
+    assert [v.name for v in T.iscalars(3)] == [None, None, None]
+    single = T.tensor4s("t")
+    assert single.name == "t" and single.ndim == 4 and single.dtype == sc.config.floatX

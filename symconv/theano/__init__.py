@@ -1,0 +1,57 @@
+"""Theano 1.0's module layout on symconv: ``import symconv.theano as theano``.
+
+Everything symconv implements is where Theano keeps it: ``theano.shared``,
+``theano.function`` (with ``In``/``Out``), ``theano.config``, ``theano.grad``,
+``theano.printing``, ``theano.tensor`` (``T.nnet``, ``T.nnet.conv``,
+``T.signal.pool``, ``T.signal.downsample``, ``T.shared_randomstreams``). A Theano
+name symconv does not implement raises :class:`NotImplementedInSymconv`
+("symconv does not implement theano.scan").
+
+``python -m symconv.theano SCRIPT [ARGS...]`` runs a script that says ``import
+theano`` with those imports resolved here, for that process only.
+
+Importing this package sets ``symconv.config.floatX`` to Theano's: the ``floatX``
+of ``THEANO_FLAGS``, float64 when it does not say (symconv's own default is float32).
+
+Examples
+--------
+>>> import numpy as np
+>>> import symconv.theano as theano
+>>> import symconv.theano.tensor as T
+>>> x = T.dvector("x")
+>>> f = theano.function([x], T.grad((x ** 2).sum(), x))
+>>> f(np.array([1.0, 2.0]))
+array([2., 4.])
+"""
+import numpy as _np
+
+from . import settings as _settings
+
+config = _settings.from_environment()
+
+from . import compile, gradient, printing, tensor  # noqa: E402,F401
+from .compile import In, Out, function  # noqa: E402,F401
+from .gradient import grad  # noqa: E402,F401
+from .missing import NotImplementedInSymconv, missing_attribute  # noqa: E402,F401
+from ..tensor.sharedvar import shared as _shared  # noqa: E402
+
+__version__ = "1.0.5+symconv"
+
+
+def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
+           broadcastable=None):
+    """A shared variable, as ``theano.shared``; ``broadcastable`` marks length-1 axes.
+
+    ``strict`` and ``allow_downcast`` are accepted: values given later with
+    ``set_value`` are checked against the variable's dtype either way.
+    """
+    shape = None
+    if broadcastable is not None:
+        shape = tuple(1 if b else None for b in broadcastable)
+        if len(shape) != _np.ndim(value):
+            raise ValueError(f"shared: broadcastable {tuple(broadcastable)} has {len(shape)} "
+                             f"entries for a value of {_np.ndim(value)} dimensions")
+    return _shared(value, name=name, borrow=borrow, shape=shape)
+
+
+__getattr__ = missing_attribute(__name__)

@@ -1,0 +1,5 @@
+"""``theano.gradient``: ``grad`` and ``verify_grad``."""
+from ..gradient import DisconnectedInputError, GradientError, grad, verify_grad  # noqa: F401
+from .missing import missing_attribute
+
+__getattr__ = missing_attribute(__name__)

@@ -1,0 +1,203 @@
+"""Follows Theano 1.0's theano/tensor/tests/test_basic.py: max_and_argmax, Join and
+stack, var, reshape, arange and the plural constructors, with its expected values."""
+import numpy as np
+import pytest
+
+import symconv.theano as theano
+import symconv.theano.tensor as T
+
+DATA = np.random.RandomState(0).rand(2, 3)
+
+
+def test_max_and_argmax_of_a_scalar():
+    # T_max_and_argmax.test0
+    v, i = T.max_and_argmax(T.as_tensor_variable(5.0))
+    assert v.eval() == 5.0 and i.eval() == 0 and i.dtype == "int64"
+
+
+def test_max_and_argmax_of_a_vector():
+    # T_max_and_argmax.test1
+    v, i = T.max_and_argmax(T.as_tensor_variable([1, 2, 3, 2, -6]))
+    assert v.eval() == 3 and i.eval() == 2 and i.dtype == "int64"
+
+
+@pytest.mark.parametrize("axis,np_axis", [(-1, -1), (0, 0), (1, 1), (None, None),
+                                          ([0, 1], None), ([1, 0], None),
+                                          (T.constant(0), 0)])
+def test_max_and_argmax_over_axes(axis, np_axis):
+    # T_max_and_argmax.test2: every way Theano's test gives the axis
+    v, i = T.max_and_argmax(T.as_tensor_variable(DATA), axis)
+    assert i.dtype == "int64"
+    np.testing.assert_array_equal(v.eval(), np.max(DATA, np_axis))
+    np.testing.assert_array_equal(i.eval(), np.argmax(DATA, np_axis))
+
+
+@pytest.mark.parametrize("axis", [3, -3])
+def test_max_and_argmax_invalid_axis(axis):
+    # T_max_and_argmax.test2_invalid, test2_invalid_neg: ValueError
+    with pytest.raises(ValueError):
+        T.max_and_argmax(T.as_tensor_variable(DATA), axis)
+
+
+def test_max_gradient():
+    # T_max_and_argmax.test_grad: verify_grad of max over each axis
+    x = np.random.RandomState(1).rand(2, 3)
+    for axis in (None, 0, 1, [0, 1]):
+        theano.gradient.verify_grad(lambda v: T.max(v, axis=axis), [x])
+
+
+def test_argmax_over_several_axes():
+    # T_max_and_argmax.test3 / test_argmax: argmax over axes [0, 2] of a 3-d tensor
+    data = np.random.RandomState(2).rand(2, 3, 4)
+    x = T.tensor3()
+    got = T.argmax(x, axis=[0, 2]).eval({x: data})
+    want = np.argmax(data.transpose(1, 0, 2).reshape(3, 8), axis=1)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_stack_scalar():
+    # T_Join_and_Split.test_stack_scalar
+    a = theano.shared(np.asarray(1.0, dtype=theano.config.floatX))
+    s = T.stack([a, T.as_tensor_variable(2.0), T.as_tensor_variable(3.0)])
+    np.testing.assert_array_equal(s.eval(), [1, 2, 3])
+
+
+def test_stack_new_interface():
+    # T_Join_and_Split.test_stack_new_interface: both call forms, axis, negative axis
+    a, b = T.imatrix("a"), T.imatrix("b")
+    f = theano.function([a, b], [T.stack(a, b), T.stack([a, b])])
+    v1, v2 = f([[1, 2]], [[3, 4]])
+    np.testing.assert_array_equal(v1, v2)
+    v3 = theano.function([a, b], T.stack([a, b], 1))([[1, 2]], [[3, 4]])
+    np.testing.assert_array_equal(v3, np.array([[[1, 2], [3, 4]]]))
+    m1, m2 = [[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]
+    out = theano.function([a, b], T.stack([a, b], axis=-1))(m1, m2)
+    np.testing.assert_array_equal(out[:, :, 0], m1)
+    np.testing.assert_array_equal(out[:, :, 1], m2)
+    out = theano.function([a, b], T.stack([a, b], axis=-2))(m1, m2)
+    np.testing.assert_array_equal(out[:, 1, :], m2)
+
+
+@pytest.mark.parametrize("axis", [4, -4])
+def test_stack_out_of_bounds_axis(axis):
+    # T_Join_and_Split.test_stack_new_interface: IndexError
+    a, b = T.imatrix("a"), T.imatrix("b")
+    with pytest.raises(IndexError):
+        T.stack([a, b], axis)
+
+
+def test_stack_vector():
+    # T_Join_and_Split.test_stack_vector
+    a = theano.shared(np.array([1, 2, 3], dtype=theano.config.floatX))
+    b = T.as_tensor_variable(np.array([7, 8, 9], dtype=theano.config.floatX))
+    np.testing.assert_array_equal(T.stack([a, b]).eval(), [[1, 2, 3], [7, 8, 9]])
+
+
+def test_join_matrix0():
+    # T_Join_and_Split.test_join_matrix0
+    a = theano.shared(np.array([[1, 2, 3], [4, 5, 6]], dtype=theano.config.floatX))
+    b = T.as_tensor_variable(np.array([[7, 8, 9]], dtype=theano.config.floatX))
+    np.testing.assert_array_equal(T.concatenate([a, b]).eval(),
+                                  [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+
+
+def test_join_matrix1_and_its_gradient():
+    # T_Join_and_Split.test_join_matrix1
+    av = np.array([[.1, .2, .3], [.4, .5, .6]], dtype="float32")
+    bv = np.array([[.7], [.8]], dtype="float32")
+    s = T.concatenate([theano.shared(av), T.as_tensor_variable(bv)], axis=1)
+    np.testing.assert_array_equal(s.eval(), np.array([[.1, .2, .3, .7], [.4, .5, .6, .8]],
+                                                     dtype="float32"))
+    theano.gradient.verify_grad(lambda a, b: T.concatenate([a, b], axis=1),
+                                [av.astype("float64"), bv.astype("float64")])
+
+
+def test_join_matrix_dtypes():
+    # T_Join_and_Split.test_join_matrix_dtypes: int8 joined with float32 upcasts
+    av = np.array([[1, 2, 3], [4, 5, 6]], dtype="int8")
+    bv = np.array([[7], [8]], dtype="float32")
+    a, b = T.bmatrix(), T.fmatrix()
+    out = theano.function([a, b], T.concatenate([a, b], axis=1))(av, bv)
+    assert out.dtype == "float32"
+    np.testing.assert_array_equal(out, [[1, 2, 3, 7], [4, 5, 6, 8]])
+
+
+def test_join_concatenate_one_element():
+    # T_Join_and_Split.test_join_concatenate_one_element: one tensor comes back as itself
+    m = T.fmatrix()
+    assert T.concatenate([m]) is m
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 0}, {"axis": 1}, {"axis": 2},
+                                    {"axis": 0, "ddof": 0}, {"axis": 1, "ddof": 1},
+                                    {"axis": 2, "ddof": 1}])
+def test_var(kwargs):
+    # test_var: against np.var on arange(60).reshape(3, 4, 5)
+    a = T.dtensor3()
+    a_val = np.arange(60).reshape(3, 4, 5)
+    np.testing.assert_allclose(theano.function([a], T.var(a, **kwargs))(a_val),
+                               np.var(a_val, **kwargs))
+
+
+def test_std_is_the_root_of_var():
+    # test_basic's std, on the same data as test_var
+    a = T.dtensor3()
+    a_val = np.arange(60).reshape(3, 4, 5)
+    np.testing.assert_allclose(a.std(axis=1).eval({a: a_val}), np.std(a_val, axis=1))
+
+
+def test_reshape():
+    # T_reshape.test_reshape: to a vector, a matrix of a symbolic shape, and back
+    a = T.dvector()
+    b = T.dmatrix()
+    data = np.asarray([0, 1, 2, 3, 4, 5], dtype="float64")
+    np.testing.assert_array_equal(T.reshape(a, (2, 3)).eval({a: data}),
+                                  [[0, 1, 2], [3, 4, 5]])
+    v = T.lvector()
+    c = T.reshape(a, v, ndim=2)
+    np.testing.assert_array_equal(theano.function([a, v], c)(data, np.array([3, 2])),
+                                  [[0, 1], [2, 3], [4, 5]])
+    np.testing.assert_array_equal(T.reshape(b, (6,)).eval({b: data.reshape(2, 3)}), data)
+
+
+def test_reshape_to_a_scalar():
+    # T_reshape.test_m1 / reshape to shape (): a one-element tensor becomes a scalar
+    a = T.dmatrix()
+    out = T.reshape(a, ())
+    assert out.ndim == 0
+    assert float(out.eval({a: [[3.0]]})) == 3.0
+    assert float(a.reshape([]).eval({a: [[4.0]]})) == 4.0
+
+
+def test_reshape_with_minus_one():
+    # T_reshape.test_m1
+    t = T.tensor3()
+    rng = np.random.RandomState(3)
+    data = rng.rand(3, 4, 5)
+    np.testing.assert_array_equal(t.reshape((-1,)).eval({t: data}), data.reshape(-1))
+    np.testing.assert_array_equal(t.reshape((-1, 5)).eval({t: data}), data.reshape(-1, 5))
+
+
+@pytest.mark.parametrize("args", [(10,), (1, 10, 2), (5, 0, -1)])
+def test_arange(args):
+    # TestARange: integer bounds give int64, as np.arange
+    out = T.arange(*args).eval()
+    np.testing.assert_array_equal(out, np.arange(*args))
+    assert out.dtype == "int64"
+
+
+def test_plural_constructors():
+    # theano.tensor's scalars/vectors/matrices: names, letters of one string, a count
+    x, y = T.dmatrices("x", "y")
+    assert (x.name, y.name, x.dtype) == ("x", "y", "float64")
+    a, b, c = T.vectors("abc")
+    assert [v.name for v in (a, b, c)] == ["a", "b", "c"]
+    assert a.dtype == theano.config.floatX
+    assert len(T.iscalars(4)) == 4
+
+
+def test_float_constructors_follow_theano_floatX():
+    # Theano's default floatX is float64
+    assert theano.config.floatX == "float64"
+    assert T.matrix().dtype == "float64"
+    assert theano.shared(1.5).dtype == "float64"
