@@ -52,14 +52,14 @@ def test_stack_gradient_and_integer_inputs_get_none():
 
 
 def test_errors_name_the_tensors():
-    with raises_naming(TypeError, "Join", "dimensions", "'v'", "'m'"):
+    with raises_naming(TypeError, "join", "dimensions", "'v'", "'m'"):
         T.concatenate([T.dvector("v"), T.dmatrix("m")])
-    with raises_naming(ValueError, "Join", "axis 1", "'p'", "'q'"):
+    with raises_naming(ValueError, "join", "axis 1", "'p'", "'q'"):
         T.concatenate([T.dmatrix("p", shape=(2, 3)), T.dmatrix("q", shape=(2, 4))])
     with raises_naming(TypeError, "concatenate", "scalars", "stack"):
         T.concatenate([T.dscalar(), T.dscalar()])
     with raises_naming(ValueError, "stack", "axis 3"):
         T.stack([T.dmatrix(), T.dmatrix()], axis=3)
     x, y = T.dmatrix("x"), T.dmatrix("y")
-    with raises_naming(ValueError, "Join", "(2, 3)", "(2, 4)"):
+    with raises_naming(ValueError, "join", "(2, 3)", "(2, 4)"):
         T.concatenate([x, y]).eval({x: A, y: np.zeros((2, 4))})

@@ -31,7 +31,7 @@ def test_theano_training_script_runs_unchanged(tmp_path):
     assert "Epoch 3: mean cost" in out
     accuracy = float(out.split("Test accuracy: ")[1].split("%")[0])
     assert accuracy >= 90.0
-    assert "Conv2d{valid}" in out and "Pool{max,ws=(2,2)}" in out and "Join{1}" in out
+    assert "conv2d{valid}" in out and "pool{max,ws=(2,2)}" in out and "join{1}" in out
     assert "x:f64[?,?]" in out  # Theano's default floatX
 
 
