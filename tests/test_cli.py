@@ -24,6 +24,9 @@ def small_split(monkeypatch, tmp_path):
     small = tuple((x[:n], y[:n]) for (x, y), n in zip(full, (1000, 300, 300)))
     monkeypatch.setattr(loaders, "load_split", lambda source=None: small)
     monkeypatch.setenv("SYMCONV_CACHE_DIR", str(tmp_path / "cache"))
+    work = tmp_path / "work"          # the current folder, where run folders are made
+    work.mkdir()
+    monkeypatch.chdir(work)
 
 
 def run(capsys, *argv):
@@ -56,12 +59,12 @@ def test_train_prints_progress_and_saves_checkpoint_and_record(capsys, tmp_path)
     code, out, _ = run(capsys, "train", *FAST, "--checkpoint", ckpt, "--record", record)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("symconv train: preset 'shallow': FC100-SM, sigmoid, 1 epochs, "
+    assert lines[0].startswith("symconv train: preset 'shallow': FC100-SM, sigmoid, 1 epoch, "
                                "eta 0.1, lmbda 0, mini-batch 10, seed 0")
     assert lines[1].startswith("data: 100 training images, 300 validation, 300 test")
     assert re.fullmatch(r"epoch 1/1  cost \d\.\d{4}  validation \d+\.\d\d% \(best\)  test "
                         r"\d+\.\d\d%  100 examples in .* examples/s\)", lines[2]), lines[2]
-    assert lines[-1] == f"checkpoint: {ckpt}"
+    assert re.fullmatch(rf"saved {re.escape(ckpt)}, {re.escape(record)} \(\d+\.\d s\)", lines[-1])
     assert checkpoint.load(ckpt).state["epoch"] == 1
     assert len(records.read(record)) == 1
 
