@@ -52,6 +52,29 @@ def _probability(text):
     return value
 
 
+def _names(text):
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _ints(text):
+    values = []
+    for part in _names(text):
+        first, _, last = part.partition("-")
+        try:
+            values += list(range(int(first), int(last) + 1)) if last else [int(first)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected integers like 0,1,2 or 0-4, got {text}") \
+                from None
+    return values
+
+
+def _floats(text):
+    try:
+        return [float(part) for part in _names(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 0.01,0.03, got {text}") from None
+
+
 def build_parser():
     """The argument parser of the ``symconv`` command."""
     parser = argparse.ArgumentParser(
@@ -101,6 +124,36 @@ def build_parser():
                        help="mnist.pkl.gz or a folder of MNIST IDX files (default: bundled)")
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
     train.set_defaults(handler=cmd_train)
+
+    sweep = commands.add_parser(
+        "sweep", help="train a grid of presets, seeds, eta and lmbda as Dask tasks",
+        description="Train every combination of presets (or chapter 6 rows), seeds, eta and "
+        "lmbda as Dask tasks, each checkpointing after every epoch in the sweep's folder, and "
+        "gather the results into one table (FOLDER/sweep.md). A task whose worker is lost "
+        "runs again and continues from its checkpoint; run the same sweep again with --dir "
+        "to finish what is left. Needs pip install 'symconv[distributed]'.")
+    sweep.add_argument("--presets", type=_names, metavar="A,B", help="presets to train")
+    sweep.add_argument("--rows", type=_names, metavar="4,5", help="chapter 6 rows to train")
+    sweep.add_argument("--seeds", type=_ints, default=[0], metavar="0,1,2",
+                       help="seeds (default 0); a range as 0-4")
+    sweep.add_argument("--eta", type=_floats, default=[None], metavar="0.01,0.03",
+                       help="learning rates (default: each preset's)")
+    sweep.add_argument("--lmbda", type=_floats, default=[None], metavar="0,0.1",
+                       help="L2 regularization parameters (default: each preset's)")
+    sweep.add_argument("--epochs", type=_positive_int, help="epochs of every run")
+    sweep.add_argument("--train-size", type=_positive_int, metavar="N",
+                       help="train on the first N training images only")
+    sweep.add_argument("--data", metavar="SOURCE",
+                       help="mnist.pkl.gz or a folder of MNIST IDX files (default: bundled)")
+    sweep.add_argument("--dir", metavar="FOLDER",
+                       help="the sweep's folder (default: a new runs/sweep-<date>-<n>); on a "
+                       "path every worker shares")
+    sweep.add_argument("--workers", type=_positive_int, metavar="K",
+                       help="worker processes of a local cluster (default: one per core, at "
+                       "most one per run)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="use the Dask cluster at ADDRESS (tcp://host:8786) instead")
+    sweep.set_defaults(handler=cmd_sweep)
 
     listing = commands.add_parser("presets", help="list chapter 6's networks")
     listing.set_defaults(handler=cmd_presets)
@@ -313,9 +366,9 @@ def _say_header(say, s, saved, resume_path, info):
 
 
 def _duration(seconds):
-    from .training.progress import format_seconds
+    from .training.sweep import wall_time
 
-    return f"{seconds:.1f} s" if seconds < 60 else format_seconds(seconds)
+    return wall_time(seconds)
 
 
 def _load_data(s, say):
@@ -397,6 +450,46 @@ def _train_members_on_cluster(args, s, seeds, checkpoints, record_paths, say):
         results = distributed.train_members(client, s, seeds, absolute, records_absolute,
                                             on_done=done)
     return [jobs.network_with(s, r["seed"], r["params"]) for r in results]
+
+
+# ---------------------------------------------------------------------------
+# sweep
+
+
+def cmd_sweep(args):
+    from .training import distributed, runs, sweep
+
+    if args.workers and args.scheduler:
+        raise ValueError("--workers starts a local cluster, --scheduler uses an existing one: "
+                         "give one of them")
+    names = sweep.preset_names(args.presets, args.rows)
+    settings = sweep.grid(names, args.seeds, args.eta, args.lmbda, epochs=args.epochs,
+                          train_size=args.train_size, data=args.data)
+    folder = args.dir or runs.new_run_dir("sweep")
+    job_list = sweep.job_list(settings, folder)
+    for job in job_list:
+        runs.check_writable(job["checkpoint"], "checkpoint")
+    table_path = os.path.join(folder, "sweep.md")
+    workers = None if args.scheduler else (args.workers or min(len(job_list), os.cpu_count() or 1))
+    where = args.scheduler or f"a local cluster of {workers} worker processes"
+    print(f"symconv sweep: {_plural(len(job_list), 'run')} on {where}; folder {folder}")
+    results = [None] * len(job_list)
+
+    def done(k, result):
+        results[k] = result
+        best = result["result"]
+        print(f"{sweep.run_name(settings[k])}: best validation "
+              f"{best.best_validation_accuracy:.2%}"
+              + (f", test {best.test_accuracy:.2%}" if best.test_accuracy is not None else "")
+              + (f" (continued from epoch {result['resumed_from']})"
+                 if result["resumed_from"] else ""), flush=True)
+        sweep.write_table(table_path, settings, results)
+
+    with distributed.connect(workers=workers, scheduler=args.scheduler) as client:
+        distributed.submit_jobs(client, job_list, on_done=done)
+    print(sweep.table(settings, results), end="")
+    print(f"table: {table_path}")
+    return 0
 
 
 # ---------------------------------------------------------------------------
