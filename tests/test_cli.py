@@ -36,11 +36,30 @@ def run(capsys, *argv):
 
 
 def test_presets_lists_chapter_6_with_published_accuracies(capsys):
-    code, out, _ = run(capsys, "presets")
+    code, out, _ = run(capsys, "presets", "--no-timing")
     assert code == 0
     for name, accuracy in [("shallow", "97.80%"), ("relu", "99.23%"), ("ensemble", "99.67%")]:
         assert re.search(rf"^{name}\s+\S+\s+{re.escape(accuracy)}\s+", out, re.M), name
     assert re.search(r"^quick\s+-\s+-\s+CP20-FC100-SM \(ReLU", out, re.M)
+
+
+def test_presets_estimate_the_time_of_an_epoch_and_of_a_run(capsys, monkeypatch):
+    from symconv.training import estimate, presets
+
+    shallow = estimate.estimate(presets.get("shallow"), steps=2)   # really timed
+    assert 0 < shallow.epoch_seconds < 600
+    assert shallow.run_seconds == pytest.approx(60 * shallow.epoch_seconds)
+    ensemble = presets.get("ensemble")
+    monkeypatch.setattr(estimate, "estimate", lambda preset: estimate.Estimate(
+        1.5 if preset.name == "shallow" else 5400.0,
+        5400.0 * preset.epochs * preset.ensemble))
+    code, out, err = run(capsys, "presets")
+    assert code == 0 and "timing a few training steps" in err
+    assert re.search(r"^shallow\s+1\s+97.80%\s+1.5 s\s+", out, re.M)
+    assert re.search(rf"^ensemble\s+8\s+99.67%\s+1:30:00\s+{5400 * 40 * 5 / 3600:.1f} h\s+CP20",
+                     out, re.M)
+    assert ensemble.ensemble == 5
+    assert "estimated from the fastest of a few timed steps" in out
 
 
 def test_train_help_says_what_the_default_is(capsys):

@@ -63,10 +63,12 @@ def table(runs, results):
 
 
 def wall_time(seconds):
-    """``0.9 s``, ``1:15``, ``1:02:05``."""
+    """``0.9 s``, ``1:15``, ``1:02:05``, ``31.4 h``."""
     from .progress import format_seconds
 
-    return f"{seconds:.1f} s" if seconds < 60 else format_seconds(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return format_seconds(seconds) if seconds < 10 * 3600 else f"{seconds / 3600:.1f} h"
 
 
 def write_table(path, runs, results):
