@@ -61,7 +61,9 @@ def connect(workers=None, scheduler=None):
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     cluster = distributed.LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-        silence_logs=logging.ERROR, env={name: threads for name in BLAS_THREAD_VARIABLES})
+        # the workers' own logs include tracebacks of heartbeats cut off while the cluster
+        # closes; a task's failure still reaches the caller as its exception
+        silence_logs=logging.CRITICAL, env={name: threads for name in BLAS_THREAD_VARIABLES})
     try:
         with distributed.Client(cluster) as client:
             yield client
