@@ -11,9 +11,24 @@ already there and not rerun are kept, so rows can be run one at a time::
     python benchmarks/chapter6.py --rows 4 --epochs 1 --train-size 1000   # a smoke test
 
 The table says how many epochs (and training images) each row actually used.
+A run with fewer epochs or training images than the chapter's is written to
+``benchmarks/results/chapter6-short.md`` instead, so that it never replaces a
+full row, unless ``--out`` names the file.
+
+A long row can be trained elsewhere, over several sessions, with ``symconv
+train --preset NAME --checkpoint PATH`` and ``--resume PATH``, then written into
+the table from its checkpoint (its accuracy and its wall time summed over the
+sessions)::
+
+    python benchmarks/chapter6.py --rows 5 --from-checkpoint runs/row5-seed0.npz
+    python benchmarks/chapter6.py --rows 8 --from-checkpoint runs/ensemble-2026-12-01-1
+
+``--checkpoint-dir DIR`` makes the script itself checkpoint each row after every
+epoch (``DIR/row5-seed0.npz``) and continue from there when started again.
 """
 import argparse
 import datetime
+import glob
 import os
 import platform
 import re
@@ -25,10 +40,14 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from symconv import atomic, network3  # noqa: E402
-from symconv.training import presets  # noqa: E402
+from symconv.training import checkpoint, jobs, presets, runs  # noqa: E402
 from symconv.training.ensemble import ensemble_predictions, vote  # noqa: E402
+from symconv.training.sgd import previous_elapsed_seconds  # noqa: E402
 
-DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "chapter6.md")
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+DEFAULT_OUT = os.path.join(RESULTS, "chapter6.md")
+SHORT_OUT = os.path.join(RESULTS, "chapter6-short.md")
+FULL_TRAINING_IMAGES = 50000
 ROWS = [p.row for p in presets.PRESETS.values() if p.row]
 COLUMNS = ["row", "network", "activation", "eta", "lmbda", "training images", "epochs (chapter)",
            "epochs run", "published", "ours", "wall time", "run on", "notes"]
@@ -57,12 +76,25 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, help="cut every row to this many epochs (smoke test)")
     parser.add_argument("--train-size", type=int, help="train on the first N training images only")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
-    parser.add_argument("--out", default=DEFAULT_OUT, help="the results file (markdown)")
+    parser.add_argument("--out", help="the results file (markdown; default "
+                        "results/chapter6.md, or results/chapter6-short.md for a run with fewer "
+                        "epochs or images than the chapter's)")
+    parser.add_argument("--from-checkpoint", metavar="PATH",
+                        help="take the row from a checkpoint trained elsewhere (symconv train "
+                        "--checkpoint/--resume), or from a folder or comma-separated list of "
+                        "the ensemble's members for row 8, instead of training it")
+    parser.add_argument("--checkpoint-dir", metavar="DIR",
+                        help="checkpoint each row after every epoch in DIR, and continue a row "
+                        "from its checkpoint there")
     args = parser.parse_args(argv)
     args.rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = [r for r in args.rows if r not in ROWS]
     if unknown:
         parser.error(f"unknown rows {unknown}; the rows are {ROWS}")
+    if args.from_checkpoint and len(args.rows) != 1:
+        parser.error("--from-checkpoint takes one row: give --rows ROW")
+    if args.from_checkpoint and (args.epochs or args.train_size):
+        parser.error("--from-checkpoint takes the epochs and images from the checkpoint")
     return args
 
 
@@ -77,41 +109,127 @@ def run_row(preset, args, data_cache):
     if key not in data_cache:
         data_cache[key] = network3.load_data_shared(expanded=preset.expanded,
                                                     train_size=args.train_size)
-    training, validation, test = data_cache[key]
+    data = data_cache[key]
+    training, _, test = data
     print(f"row {preset.row}: {preset.describe()}; running {epochs} epochs on "
           f"{network3.size(training):,} images", flush=True)
     started = time.perf_counter()
-    nets, results = [], []
+    nets, results, elapsed = [], [], []
     for k in range(preset.ensemble):
         seed = args.seed + k
-        layers = preset.layers(preset.mini_batch_size, rng=np.random.RandomState(seed))
-        net = network3.Network(layers, preset.mini_batch_size, seed=seed)
+        settings = jobs.settings_for(preset.name, epochs=epochs, train_size=args.train_size,
+                                     seed=seed)
+        path = None
+        if args.checkpoint_dir:
+            path = os.path.join(args.checkpoint_dir, f"row{preset.row}-seed{seed}.npz")
+            runs.check_writable(path, "checkpoint")
+        resume = jobs.continuable(path, settings)
         if preset.ensemble > 1:
             print(f"  network {k + 1} of {preset.ensemble} (seed {seed})", flush=True)
-        results.append(net.SGD(training, epochs, preset.mini_batch_size, preset.eta, validation,
-                               test, lmbda=preset.lmbda, report="progress"))
+        if resume is not None:
+            print(f"  continuing {path}: {resume.state['epoch']} of {epochs} epochs done",
+                  flush=True)
+        net = jobs.make_network(settings, seed)
+        result = jobs.train(net, settings, data, report="progress", checkpoint=path,
+                            resume=resume)
+        results.append(result)
         nets.append(net)
+        elapsed.append(result.history[-1].get("elapsed_seconds") if result.history else None)
+    # a row continued from checkpoints counts the time of all its sessions
+    seconds = sum(elapsed) if None not in elapsed else time.perf_counter() - started
     if preset.ensemble > 1:
-        images, labels = test[0].get_value(borrow=True), network3.label_values(test)
-        predictions = ensemble_predictions(nets, images)
-        ours = float(np.mean(vote(predictions) == labels))
-        notes = (f"seeds {args.seed}-{args.seed + preset.ensemble - 1}; members: "
-                 + ", ".join(f"{np.mean(p == labels):.2%}" for p in predictions))
+        ours, notes = _vote(nets, test, f"seeds {args.seed}-{args.seed + preset.ensemble - 1}")
     else:
-        ours = results[0].test_accuracy
-        notes = f"seed {args.seed}"
-    seconds = time.perf_counter() - started
+        ours, notes = results[0].test_accuracy, f"seed {args.seed}"
+    return _cells(preset, network3.size(training), epochs, ours, seconds,
+                  datetime.date.today(), notes)
+
+
+def _vote(nets, test, what):
+    images, labels = test[0].get_value(borrow=True), network3.label_values(test)
+    predictions = ensemble_predictions(nets, images)
+    ours = float(np.mean(vote(predictions) == labels))
+    return ours, f"{what}; members: " + ", ".join(f"{np.mean(p == labels):.2%}"
+                                                  for p in predictions)
+
+
+def _cells(preset, images, epochs, ours, seconds, day, notes):
     return {
         "row": preset.row, "network": preset.architecture
         + (f", dropout {preset.dropout:g}" if preset.dropout else "")
         + (f", vote of {preset.ensemble}" if preset.ensemble > 1 else ""),
         "activation": preset.activation, "eta": f"{preset.eta:g}", "lmbda": f"{preset.lmbda:g}",
-        "training images": f"{network3.size(training):,}" + (" (expanded)" if preset.expanded else ""),
+        "training images": f"{images:,}" + (" (expanded)" if preset.expanded else ""),
         "epochs (chapter)": str(preset.epochs), "epochs run": str(epochs),
         "published": f"{preset.published:.2%}", "ours": f"{ours:.2%}",
         "wall time": _duration(seconds),
-        "run on": f"{datetime.date.today().isoformat()}, {machine()}", "notes": notes,
+        "run on": f"{day.isoformat()}, {machine()}", "notes": notes,
     }
+
+
+def _checkpoint_paths(spec):
+    paths = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        paths += runs.checkpoints_in(part) if os.path.isdir(part) else sorted(glob.glob(part)) \
+            or runs.checkpoints_in(part)
+    return paths
+
+
+def row_from_checkpoints(preset, spec):
+    """The row's cells from checkpoints trained elsewhere; returns (cells, epochs, images).
+
+    Raises
+    ------
+    ValueError
+        Naming the checkpoint, when it is not a run of the row's network and settings.
+    """
+    paths = _checkpoint_paths(spec)
+    if len(paths) != preset.ensemble:
+        raise ValueError(f"{spec}: row {preset.row} needs {preset.ensemble} checkpoint(s), "
+                         f"found {len(paths)}")
+    saved = [checkpoint.load(path) for path in paths]
+    for path, one in zip(paths, saved):
+        info = one.state.get("info", {})
+        wanted = {"preset": _same_network(preset), "eta": {preset.eta}, "lmbda": {preset.lmbda},
+                  "expand": {preset.expanded}, "dropout": {preset.dropout},
+                  "activation": {preset.activation}}
+        wrong = [f"{key} {info.get(key)!r}" for key, allowed in wanted.items()
+                 if info.get(key) not in allowed]
+        if wrong:
+            raise ValueError(f"{path}: not a run of row {preset.row} ({preset.describe()}): "
+                             f"it has {', '.join(wrong)}")
+    states = [one.state for one in saved]
+    epochs = min(state.get("epoch", 0) for state in states)
+    images = states[0]["num_training_batches"] * states[0]["mini_batch_size"]
+    seconds = sum(previous_elapsed_seconds(state) for state in states)
+    day = datetime.date.fromtimestamp(max(os.path.getmtime(path) for path in paths))
+    seeds = [one.state.get("info", {}).get("seed", one.meta.get("seed")) for one in saved]
+    names = ", ".join(os.path.basename(path) for path in paths)
+    if preset.ensemble > 1:
+        _, _, test = network3.load_data_shared()
+        ours, notes = _vote([one.build_network() for one in saved], test,
+                            "seeds " + ", ".join(map(str, seeds)))
+    else:
+        ours, notes = states[0].get("test_accuracy"), f"seed {seeds[0]}"
+        if ours is None:
+            raise ValueError(f"{paths[0]}: the run has no test accuracy yet (no epoch finished)")
+    sessions = "" if all(s.get("elapsed_seconds") is not None for s in states) else \
+        " (training seconds only: the checkpoint predates elapsed time)"
+    notes += f"; from checkpoint {names}, wall time summed over its sessions{sessions}"
+    return _cells(preset, images, epochs, ours, seconds, day, notes), epochs, images
+
+
+def _same_network(preset):
+    """The presets that train the row's network the row's way (row 8's members are row 7's)."""
+    def key(p):
+        return (p.conv_layers, p.fc_layers, p.activation, p.eta, p.lmbda, p.expanded, p.dropout)
+    return {p.name for p in presets.PRESETS.values() if key(p) == key(preset)}
+
+
+def is_short(preset, epochs, images):
+    """Whether a run used fewer epochs or training images than the chapter's."""
+    full = FULL_TRAINING_IMAGES * (5 if preset.expanded else 1)
+    return epochs < preset.epochs or images < full
 
 
 def _duration(seconds):
@@ -144,15 +262,38 @@ def write_rows(path, rows):
 
 def main(argv=None):
     args = parse_args(argv)
+    try:
+        return _run(args)
+    except (ValueError, OSError) as exc:
+        print(f"chapter6.py: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args):
     by_row = {p.row: p for p in presets.PRESETS.values() if p.row}
-    rows = read_rows(args.out)
     data_cache = {}
     for row in args.rows:
-        cells = run_row(by_row[row], args, data_cache)
+        preset = by_row[row]
+        if args.from_checkpoint:
+            cells, epochs, images = row_from_checkpoints(preset, args.from_checkpoint)
+        else:
+            epochs = args.epochs or preset.epochs
+            images = args.train_size or FULL_TRAINING_IMAGES
+            if preset.expanded and not args.train_size:
+                images *= 5
+            cells = None
+        out = args.out or (SHORT_OUT if is_short(preset, epochs, images) else DEFAULT_OUT)
+        if out == SHORT_OUT and not args.out:
+            print(f"row {row}: {epochs} of {preset.epochs} epochs on {images:,} images, shorter "
+                  f"than the chapter's: writing to {out}, not {DEFAULT_OUT} (--out to choose)",
+                  flush=True)
+        if cells is None:
+            cells = run_row(preset, args, data_cache)
+        rows = read_rows(out)
         rows[row] = "| " + " | ".join(cells[c] for c in COLUMNS) + " |"
-        write_rows(args.out, rows)
+        write_rows(out, rows)
         print(f"row {row}: published {cells['published']}, ours {cells['ours']}, "
-              f"{cells['wall time']} -> {args.out}", flush=True)
+              f"{cells['wall time']} -> {out}", flush=True)
     return 0
 
 

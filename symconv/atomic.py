@@ -6,6 +6,7 @@ Checkpoints, run records, the expanded-data cache and benchmark results all go
 through here, so an interrupted run never leaves a truncated file behind.
 """
 import contextlib
+import glob
 import os
 import tempfile
 
@@ -26,9 +27,12 @@ def atomic_open(path, mode="w", encoding=None):
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open: mode must be 'w' or 'wb', got {mode!r}")
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=".tmp", dir=folder)
+    except OSError as exc:
+        # name the file the caller asked for, not the temporary one beside it
+        raise type(exc)(exc.errno, f"cannot write {path} ({exc.strerror})") from None
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         with os.fdopen(fd, mode, encoding=None if "b" in mode else (encoding or "utf-8")) as f:
@@ -41,6 +45,31 @@ def atomic_open(path, mode="w", encoding=None):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _temporary_prefix(path):
+    return "." + os.path.basename(path) + "."
+
+
+def remove_temporaries(path):
+    """Remove temporary files left beside ``path`` by writes that were killed half-way.
+
+    Only call this while no other process may be writing ``path`` (for a
+    checkpoint: while holding its lock), since a write in progress looks the same.
+
+    Returns
+    -------
+    list of str
+        The files removed.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = os.path.join(glob.escape(folder), glob.escape(_temporary_prefix(path)) + "*.tmp")
+    removed = []
+    for stray in glob.glob(pattern):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(stray)
+            removed.append(stray)
+    return removed
 
 
 def _umask():

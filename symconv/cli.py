@@ -4,13 +4,15 @@ Run ``symconv --help`` or ``symconv COMMAND --help``. Errors are reported in
 one line; set ``SYMCONV_TRACEBACK=1`` to see the traceback. The commands are:
 
 - ``symconv train``: train a network (the ``quick`` preset with no options);
-- ``symconv presets``: list chapter 6's networks and their published accuracies;
+- ``symconv presets``: list chapter 6's networks, their published accuracies and times;
+- ``symconv sweep``: train a grid of presets, seeds and hyper-parameters as Dask tasks;
 - ``symconv evaluate CHECKPOINT``: accuracy and confusion matrix of a saved network;
 - ``symconv plot RUN``: learning curves and first-layer filters as PNG files;
 - ``symconv inspect``: the training step's gradient graph before and after the
   compiler's rewrites.
 """
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -28,6 +30,12 @@ ReLU, eta 0.03, lmbda 0.1, mini-batches of 10, for 3 epochs over the 50,000 trai
 images. That takes two to three minutes on two cores and reaches about 98% test
 accuracy (97.9% with seed 0).
 Every option below overrides the preset's value.
+
+The run is kept in a new folder runs/<preset>-<date>-<n>/ of the current folder
+(run.npz: the checkpoint, written after every epoch and on Ctrl-C; run.csv: one
+row per epoch) unless --checkpoint or --record name the files. A progress bar
+shows each epoch's mini-batches on standard error. 'symconv evaluate FOLDER',
+'symconv plot FOLDER' and 'symconv train --resume FOLDER' take the folder.
 """
 
 
@@ -43,6 +51,29 @@ def _probability(text):
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
     return value
+
+
+def _names(text):
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _ints(text):
+    values = []
+    for part in _names(text):
+        first, _, last = part.partition("-")
+        try:
+            values += list(range(int(first), int(last) + 1)) if last else [int(first)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected integers like 0,1,2 or 0-4, got {text}") \
+                from None
+    return values
+
+
+def _floats(text):
+    try:
+        return [float(part) for part in _names(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 0.01,0.03, got {text}") from None
 
 
 def build_parser():
@@ -74,12 +105,20 @@ def build_parser():
     train.add_argument("--seed", type=int, default=None,
                        help="seed of the initial weights and dropout masks (default 0)")
     train.add_argument("--checkpoint", metavar="PATH",
-                       help="save a checkpoint (.npz) after each epoch and on Ctrl-C")
+                       help="save a checkpoint (.npz) after each epoch and on Ctrl-C "
+                       "(instead of a run folder)")
     train.add_argument("--resume", metavar="PATH",
-                       help="continue the run saved in a checkpoint (and keep saving there "
-                       "unless --checkpoint says otherwise)")
+                       help="continue the run saved in a checkpoint or run folder, and its "
+                       "record (saving there unless --checkpoint/--record say otherwise)")
     train.add_argument("--record", metavar="PATH",
-                       help="write one row per epoch to a .csv or .json file")
+                       help="write one row per epoch to a .csv or .json file (instead of a run "
+                       "folder)")
+    train.add_argument("--workers", type=_positive_int, metavar="K",
+                       help="train an ensemble's members on a local Dask cluster of K worker "
+                       "processes (pip install 'symconv[distributed]')")
+    train.add_argument("--scheduler", metavar="ADDRESS",
+                       help="train an ensemble's members on the Dask cluster at ADDRESS "
+                       "(tcp://host:8786); checkpoints must be on a path all workers share")
     train.add_argument("--train-size", type=_positive_int, metavar="N",
                        help="train on the first N training images only (quick runs)")
     train.add_argument("--data", metavar="SOURCE",
@@ -87,10 +126,49 @@ def build_parser():
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
     train.set_defaults(handler=cmd_train)
 
-    listing = commands.add_parser("presets", help="list chapter 6's networks")
+    sweep = commands.add_parser(
+        "sweep", help="train a grid of presets, seeds, eta and lmbda as Dask tasks",
+        description="Train every combination of presets (or chapter 6 rows), seeds, eta and "
+        "lmbda as Dask tasks, each checkpointing after every epoch in the sweep's folder, and "
+        "gather the results into one table (FOLDER/sweep.md). A task whose worker is lost "
+        "runs again and continues from its checkpoint; run the same sweep again with --dir "
+        "to finish what is left. Needs pip install 'symconv[distributed]'.")
+    sweep.add_argument("--presets", type=_names, metavar="A,B", help="presets to train")
+    sweep.add_argument("--rows", type=_names, metavar="4,5", help="chapter 6 rows to train")
+    sweep.add_argument("--seeds", type=_ints, default=[0], metavar="0,1,2",
+                       help="seeds (default 0); a range as 0-4")
+    sweep.add_argument("--eta", type=_floats, default=[None], metavar="0.01,0.03",
+                       help="learning rates (default: each preset's)")
+    sweep.add_argument("--lmbda", type=_floats, default=[None], metavar="0,0.1",
+                       help="L2 regularization parameters (default: each preset's)")
+    sweep.add_argument("--epochs", type=_positive_int, help="epochs of every run")
+    sweep.add_argument("--train-size", type=_positive_int, metavar="N",
+                       help="train on the first N training images only")
+    sweep.add_argument("--data", metavar="SOURCE",
+                       help="mnist.pkl.gz or a folder of MNIST IDX files (default: bundled)")
+    sweep.add_argument("--dir", metavar="FOLDER",
+                       help="the sweep's folder (default: a new runs/sweep-<date>-<n>); on a "
+                       "path every worker shares")
+    sweep.add_argument("--workers", type=_positive_int, metavar="K",
+                       help="worker processes of a local cluster (default: one per core, at "
+                       "most one per run)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="use the Dask cluster at ADDRESS (tcp://host:8786) instead")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    listing = commands.add_parser(
+        "presets", help="list chapter 6's networks, with estimated times on this machine",
+        description="List chapter 6's networks, their published accuracies and how long an "
+        "epoch and a run take on this machine, estimated from a few timed training steps.")
+    listing.add_argument("--no-timing", action="store_true",
+                         help="list the networks without timing them")
     listing.set_defaults(handler=cmd_presets)
 
-    evaluate = commands.add_parser("evaluate", help="accuracy and confusion matrix of a checkpoint")
+    evaluate = commands.add_parser(
+        "evaluate", help="accuracy and confusion matrix of a checkpoint or run folder",
+        description="Accuracy and confusion matrix of a saved network: CHECKPOINT is a .npz "
+        "file or a run folder; a folder of an ensemble's members gives each member's accuracy "
+        "and their plurality vote's.")
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
     evaluate.add_argument("--split", choices=["test", "validation", "training"], default="test")
     evaluate.add_argument("--data", metavar="SOURCE",
@@ -118,7 +196,12 @@ def build_parser():
 
 def main(argv=None):
     """Run the ``symconv`` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # reported by the subcommand's parser, so that its usage is the one shown
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.handler(args) or 0
     except KeyboardInterrupt:
@@ -167,79 +250,251 @@ def _settings(args, saved_info):
     }
 
 
-def cmd_train(args):
-    from . import network3
-    from .training import checkpoint, presets
+def _plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
-    saved = checkpoint.load(args.resume) if args.resume else None
+
+def _resumed(path):
+    """The checkpoint ``--resume`` names (a file, or a run folder holding one) and its contents."""
+    from .training import checkpoint, runs
+
+    found = runs.checkpoints_in(path)
+    if len(found) > 1:
+        raise ValueError(f"{path}: holds {len(found)} checkpoints (an ensemble's members); "
+                         "--resume continues one network: name its file")
+    return found[0], checkpoint.load(found[0])
+
+
+def _saved_record(saved, checkpoint_path):
+    """Where the resumed run kept its record: as saved in the checkpoint, else beside it."""
+    from .training import runs
+
+    kept = saved.state.get("info", {}).get("record")
+    if kept:
+        return os.path.normpath(os.path.join(os.path.dirname(checkpoint_path), kept))
+    return runs.record_beside(checkpoint_path)
+
+
+def _check_resume(args, info, path, saved):
+    if args.preset is not None and info.get("preset") not in (None, args.preset):
+        raise ValueError(f"--preset {args.preset} does not match {path}, a run of preset "
+                         f"{info.get('preset')!r} ({saved.meta.get('architecture')}); --resume "
+                         "continues the saved network, so leave --preset out")
+
+
+def cmd_train(args):
+    from .training import runs
+
+    resume_path, saved = _resumed(args.resume) if args.resume else (None, None)
     info = dict(saved.state.get("info", {})) if saved else {}
+    if saved is not None:
+        _check_resume(args, info, resume_path, saved)
     s = _settings(args, info)
-    preset = presets.get(s["preset"])
-    if saved is not None and s["ensemble"] > 1:
+    if s["train_size"] is not None and s["train_size"] < s["mini_batch_size"]:
+        raise ValueError(f"--train-size {s['train_size']}: fewer training images than one "
+                         f"mini-batch of {s['mini_batch_size']}")
+    n = s["ensemble"]
+    if saved is not None and n > 1:
         raise ValueError("--resume continues a single network; it cannot be combined with an "
                          "ensemble")
+    if (args.workers or args.scheduler) and n == 1:
+        raise ValueError("--workers and --scheduler train the members of an ensemble side by "
+                         "side: add --ensemble N")
+    if args.workers and args.scheduler:
+        raise ValueError("--workers starts a local cluster, --scheduler uses an existing one: "
+                         "give one of them")
+
+    # where the run is kept, checked before any data is loaded
+    checkpoint_path = args.checkpoint or resume_path   # a resumed run goes on saving where it was
+    record_path = args.record or (_saved_record(saved, resume_path) if saved else None)
+    run_dir = None
+    if checkpoint_path is None and record_path is None:
+        run_dir = runs.new_run_dir(s["preset"])
+        checkpoint_path = os.path.join(run_dir, runs.CHECKPOINT)
+        record_path = os.path.join(run_dir, runs.RECORD)
+    checkpoints = [runs.member_path(checkpoint_path, k, n) for k in range(n)]
+    record_paths = [runs.member_path(record_path, k, n) for k in range(n)]
+    for path in filter(None, checkpoints):
+        runs.check_writable(path, "checkpoint")
+    for path in filter(None, record_paths):
+        runs.check_writable(path, "record")
+
     say = (lambda *a: None) if args.quiet else print
+    with contextlib.ExitStack() as held:
+        for path in filter(None, checkpoints):
+            _lock(held, path, say)
+        _say_header(say, s, saved, resume_path, info)
+        if run_dir:
+            say(f"run folder: {run_dir}")
+        seconds = time.perf_counter()
+        if n == 1:
+            _train_single(args, s, saved, checkpoints[0], record_paths[0], say)
+        else:
+            _train_ensemble(args, s, checkpoints, record_paths, say)
+        seconds = time.perf_counter() - seconds
+    kept = [p for p in (checkpoint_path, record_path) if p]
+    if run_dir:
+        say(f"saved in {run_dir} ({_duration(seconds)}): symconv evaluate {run_dir}; "
+            f"symconv plot {run_dir}")
+    elif kept:
+        say(f"saved {', '.join(kept)} ({_duration(seconds)})")
+    return 0
+
+
+def _lock(held, path, say):
+    from . import atomic
+    from .training import lock
+
+    taken = held.enter_context(lock.acquire(path))
+    if taken.stale:
+        say(f"note: took over {taken.lock_path}, left by {lock.describe(taken.stale)}, "
+            "which has ended")
+    for stray in atomic.remove_temporaries(path):
+        say(f"note: removed {stray}, left by an interrupted write")
+
+
+def _say_header(say, s, saved, resume_path, info):
+    from .training import presets
+
+    preset = presets.get(s["preset"])
+    if saved is not None:
+        # the saved network, not the preset's, is what continues: name it
+        state = saved.state
+        say(f"symconv train: resuming {resume_path}: {saved.meta.get('architecture')} "
+            f"(preset {preset.name!r}), {state.get('epoch', 0)} of {_plural(s['epochs'], 'epoch')} "
+            f"done; eta {s['eta']:g}, lmbda {s['lmbda']:g}, seed {s['seed']}")
+        return
     say(f"symconv train: preset {preset.name!r}: {preset.architecture}, {s['activation']}, "
-        f"{s['epochs']} epochs, eta {s['eta']:g}, lmbda {s['lmbda']:g}, mini-batch "
+        f"{_plural(s['epochs'], 'epoch')}, eta {s['eta']:g}, lmbda {s['lmbda']:g}, mini-batch "
         f"{s['mini_batch_size']}" + (f", dropout {s['dropout']:g}" if s["dropout"] else "")
-        + f", seed {s['seed']}")
+        + (f", seed {s['seed']}" if s["ensemble"] == 1
+           else f", seeds {s['seed']}..{s['seed'] + s['ensemble'] - 1}"))
+
+
+def _duration(seconds):
+    from .training.sweep import wall_time
+
+    return wall_time(seconds)
+
+
+def _load_data(s, say):
+    from . import network3
+    from .training import jobs
+
     started = time.perf_counter()
-    training_data, validation_data, test_data = network3.load_data_shared(
-        s["data"], expanded=s["expand"], train_size=s["train_size"])
-    say(f"data: {network3.size(training_data):,} training images"
-        + (" (expanded)" if s["expand"] else "") + f", {network3.size(validation_data):,} "
-        f"validation, {network3.size(test_data):,} test ({time.perf_counter() - started:.1f} s "
+    data = jobs.load_data(s)
+    training, validation, test = data
+    say(f"data: {network3.size(training):,} training images"
+        + (" (expanded)" if s["expand"] else "") + f", {network3.size(validation):,} "
+        f"validation, {network3.size(test):,} test ({time.perf_counter() - started:.1f} s "
         "to load)")
-
-    def make_network(seed):
-        if saved is not None and args.preset is None:
-            return saved.build_network()
-        layers = preset.layers(s["mini_batch_size"], dropout=s["dropout"],
-                               activation=s["activation"], rng=np.random.RandomState(seed))
-        return network3.Network(layers, s["mini_batch_size"], seed=seed)
-
-    def train(net, index, checkpoint_path, record_path):
-        return net.SGD(training_data, s["epochs"], s["mini_batch_size"], s["eta"],
-                       validation_data, test_data, lmbda=s["lmbda"],
-                       report="quiet" if args.quiet else "progress", record=record_path,
-                       checkpoint=checkpoint_path, resume=saved, info=s)
-
-    if s["ensemble"] == 1:
-        net = make_network(s["seed"])
-        path = args.checkpoint or args.resume  # a resumed run goes on saving where it was
-        train(net, 0, path, args.record)
-        if path:
-            say(f"checkpoint: {path}")
-        return 0
-    return _train_ensemble(s, make_network, train, test_data, args, say)
+    return data
 
 
-def _member_path(path, index):
-    if not path:
-        return None
-    stem, ext = os.path.splitext(path)
-    return f"{stem}-{index + 1}{ext}"
+def _train_single(args, s, saved, checkpoint_path, record_path, say):
+    from .training import jobs
+
+    data = _load_data(s, say)
+    net = saved.build_network() if saved is not None else jobs.make_network(s, s["seed"])
+    info = dict(s)
+    if record_path and checkpoint_path:
+        # relative to the checkpoint, so that a moved run folder still resumes its record
+        info["record"] = os.path.relpath(os.path.abspath(record_path),
+                                         os.path.dirname(os.path.abspath(checkpoint_path)))
+    if saved is not None and record_path:
+        say(f"record: continuing {record_path}")
+    jobs.train(net, s, data, report="quiet" if args.quiet else "progress", record=record_path,
+               checkpoint=checkpoint_path, resume=saved, info=info)
 
 
-def _train_ensemble(s, make_network, train, test_data, args, say):
+def _train_ensemble(args, s, checkpoints, record_paths, say):
     from .network3 import label_values
-    from .training.ensemble import ensemble_predictions, train_ensemble, vote
+    from .training import jobs
+    from .training.ensemble import ensemble_predictions, vote
 
     n = s["ensemble"]
     seeds = [s["seed"] + k for k in range(n)]
-
-    def train_member(net, index):
-        say(f"network {index + 1} of {n} (seed {seeds[index]})")
-        return train(net, index, _member_path(args.checkpoint, index),
-                     _member_path(args.record, index))
-
-    nets, results = train_ensemble(make_network, seeds, train_member)
+    data = _load_data(s, say)
+    if args.workers or args.scheduler:
+        nets = _train_members_on_cluster(args, s, seeds, checkpoints, record_paths, say)
+    else:
+        nets = []
+        for k, seed in enumerate(seeds):
+            say(f"network {k + 1} of {n} (seed {seed})")
+            member = dict(s, seed=seed)
+            net = jobs.make_network(member, seed)
+            jobs.train(net, member, data, report="quiet" if args.quiet else "progress",
+                       checkpoint=checkpoints[k], record=record_paths[k])
+            nets.append(net)
+    test_data = data[2]
     images, labels = test_data[0].get_value(borrow=True), label_values(test_data)
     predictions = ensemble_predictions(nets, images)
     for k in range(n):
         say(f"network {k + 1}: test accuracy {np.mean(predictions[k] == labels):.2%}")
     say(f"plurality vote of {n} networks: test accuracy "
         f"{np.mean(vote(predictions) == labels):.2%}")
+
+
+def _train_members_on_cluster(args, s, seeds, checkpoints, record_paths, say):
+    from .training import distributed, jobs
+
+    where = (f"the cluster at {args.scheduler}" if args.scheduler
+             else f"a local cluster of {args.workers} worker processes")
+    say(f"training {len(seeds)} networks on {where}")
+
+    def done(k, result):
+        best = result["result"]
+        say(f"network {k + 1} of {len(seeds)} (seed {seeds[k]}) done on {result['worker']}: "
+            f"best validation {best.best_validation_accuracy:.2%}"
+            + (f" (continued from epoch {result['resumed_from']})" if result["resumed_from"]
+               else ""))
+
+    # the members' files must be readable by every worker: give them as absolute paths
+    absolute = [os.path.abspath(p) if p else None for p in checkpoints]
+    records_absolute = [os.path.abspath(p) if p else None for p in record_paths]
+    with distributed.connect(workers=args.workers, scheduler=args.scheduler) as client:
+        results = distributed.train_members(client, s, seeds, absolute, records_absolute,
+                                            on_done=done)
+    return [jobs.network_with(s, r["seed"], r["params"]) for r in results]
+
+
+# ---------------------------------------------------------------------------
+# sweep
+
+
+def cmd_sweep(args):
+    from .training import distributed, runs, sweep
+
+    if args.workers and args.scheduler:
+        raise ValueError("--workers starts a local cluster, --scheduler uses an existing one: "
+                         "give one of them")
+    names = sweep.preset_names(args.presets, args.rows)
+    settings = sweep.grid(names, args.seeds, args.eta, args.lmbda, epochs=args.epochs,
+                          train_size=args.train_size, data=args.data)
+    folder = args.dir or runs.new_run_dir("sweep")
+    job_list = sweep.job_list(settings, folder)
+    for job in job_list:
+        runs.check_writable(job["checkpoint"], "checkpoint")
+    table_path = os.path.join(folder, "sweep.md")
+    workers = None if args.scheduler else (args.workers or min(len(job_list), os.cpu_count() or 1))
+    where = args.scheduler or f"a local cluster of {workers} worker processes"
+    print(f"symconv sweep: {_plural(len(job_list), 'run')} on {where}; folder {folder}")
+    results = [None] * len(job_list)
+
+    def done(k, result):
+        results[k] = result
+        best = result["result"]
+        print(f"{sweep.run_name(settings[k])}: best validation "
+              f"{best.best_validation_accuracy:.2%}"
+              + (f", test {best.test_accuracy:.2%}" if best.test_accuracy is not None else "")
+              + (f" (continued from epoch {result['resumed_from']})"
+                 if result["resumed_from"] else ""), flush=True)
+        sweep.write_table(table_path, settings, results)
+
+    with distributed.connect(workers=workers, scheduler=args.scheduler) as client:
+        distributed.submit_jobs(client, job_list, on_done=done)
+    print(sweep.table(settings, results), end="")
+    print(f"table: {table_path}")
     return 0
 
 
@@ -249,30 +504,57 @@ def _train_ensemble(s, make_network, train, test_data, args, say):
 
 def cmd_presets(args):
     from .training.presets import PRESETS
+    from .training.sweep import wall_time
 
-    print(f"{'name':<10} {'row':<4} {'published':>9}  network")
+    timed = not args.no_timing
+    if timed:
+        from .training.estimate import estimate
+        print("timing a few training steps of each network on this machine...", file=sys.stderr,
+              flush=True)
+    print(f"{'name':<10} {'row':<4} {'published':>9}"
+          + (f"  {'epoch':>7}  {'run':>7}" if timed else "") + "  network")
     for preset in PRESETS.values():
         published = f"{preset.published:.2%}" if preset.published else "-"
-        print(f"{preset.name:<10} {preset.row or '-':<4} {published:>9}  {preset.describe()}")
+        times = ""
+        if timed:
+            guess = estimate(preset)
+            times = f"  {wall_time(guess.epoch_seconds):>7}  {wall_time(guess.run_seconds):>7}"
+        print(f"{preset.name:<10} {preset.row or '-':<4} {published:>9}{times}  "
+              f"{preset.describe()}", flush=True)
     print("row: the row of chapter 6's results table; published: the chapter's test accuracy")
+    if timed:
+        print("epoch, run: estimated from the fastest of a few timed steps (a run: every epoch of "
+              "every network); other work on the cores makes runs longer")
     return 0
 
 
 def cmd_evaluate(args):
     from .data.loaders import load_split
-    from .training import checkpoint
+    from .training import checkpoint, runs
+    from .training.ensemble import vote
     from .training.evaluate import confusion_matrix, format_confusion, predict
 
-    saved = checkpoint.load(args.checkpoint)
-    net = saved.build_network()
+    paths = runs.checkpoints_in(args.checkpoint)
+    saved = [checkpoint.load(path) for path in paths]
+    nets = [one.build_network() for one in saved]
     training, validation, test = load_split(args.data)
     images, labels = {"training": training, "validation": validation, "test": test}[args.split]
     started = time.perf_counter()
-    predictions = predict(net, images)
+    predictions = [predict(net, images) for net in nets]
     seconds = time.perf_counter() - started
-    matrix = confusion_matrix(labels, predictions)
-    print(f"{saved.meta.get('architecture')} from {args.checkpoint}")
-    print(f"{args.split} set: {len(labels):,} images, accuracy {np.mean(predictions == labels):.2%} "
+    for path, one, predicted in zip(paths, saved, predictions):
+        if len(paths) > 1:
+            print(f"{one.meta.get('architecture')} from {path}: {args.split} accuracy "
+                  f"{np.mean(predicted == labels):.2%}")
+    if len(paths) > 1:
+        predicted = vote(predictions)
+        what = f"plurality vote of {len(paths)} networks from {args.checkpoint}"
+    else:
+        predicted = predictions[0]
+        what = f"{saved[0].meta.get('architecture')} from {paths[0]}"
+    matrix = confusion_matrix(labels, predicted)
+    print(what)
+    print(f"{args.split} set: {len(labels):,} images, accuracy {np.mean(predicted == labels):.2%} "
           f"({int(np.trace(matrix)):,} correct, {seconds:.1f} s)")
     print("confusion matrix (rows: true digit, columns: predicted digit):")
     print(format_confusion(matrix))

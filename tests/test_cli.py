@@ -24,6 +24,9 @@ def small_split(monkeypatch, tmp_path):
     small = tuple((x[:n], y[:n]) for (x, y), n in zip(full, (1000, 300, 300)))
     monkeypatch.setattr(loaders, "load_split", lambda source=None: small)
     monkeypatch.setenv("SYMCONV_CACHE_DIR", str(tmp_path / "cache"))
+    work = tmp_path / "work"          # the current folder, where run folders are made
+    work.mkdir()
+    monkeypatch.chdir(work)
 
 
 def run(capsys, *argv):
@@ -33,11 +36,30 @@ def run(capsys, *argv):
 
 
 def test_presets_lists_chapter_6_with_published_accuracies(capsys):
-    code, out, _ = run(capsys, "presets")
+    code, out, _ = run(capsys, "presets", "--no-timing")
     assert code == 0
     for name, accuracy in [("shallow", "97.80%"), ("relu", "99.23%"), ("ensemble", "99.67%")]:
         assert re.search(rf"^{name}\s+\S+\s+{re.escape(accuracy)}\s+", out, re.M), name
     assert re.search(r"^quick\s+-\s+-\s+CP20-FC100-SM \(ReLU", out, re.M)
+
+
+def test_presets_estimate_the_time_of_an_epoch_and_of_a_run(capsys, monkeypatch):
+    from symconv.training import estimate, presets
+
+    shallow = estimate.estimate(presets.get("shallow"), steps=2)   # really timed
+    assert 0 < shallow.epoch_seconds < 600
+    assert shallow.run_seconds == pytest.approx(60 * shallow.epoch_seconds)
+    ensemble = presets.get("ensemble")
+    monkeypatch.setattr(estimate, "estimate", lambda preset: estimate.Estimate(
+        1.5 if preset.name == "shallow" else 5400.0,
+        5400.0 * preset.epochs * preset.ensemble))
+    code, out, err = run(capsys, "presets")
+    assert code == 0 and "timing a few training steps" in err
+    assert re.search(r"^shallow\s+1\s+97.80%\s+1.5 s\s+", out, re.M)
+    assert re.search(rf"^ensemble\s+8\s+99.67%\s+1:30:00\s+{5400 * 40 * 5 / 3600:.1f} h\s+CP20",
+                     out, re.M)
+    assert ensemble.ensemble == 5
+    assert "estimated from the fastest of a few timed steps" in out
 
 
 def test_train_help_says_what_the_default_is(capsys):
@@ -56,12 +78,12 @@ def test_train_prints_progress_and_saves_checkpoint_and_record(capsys, tmp_path)
     code, out, _ = run(capsys, "train", *FAST, "--checkpoint", ckpt, "--record", record)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("symconv train: preset 'shallow': FC100-SM, sigmoid, 1 epochs, "
+    assert lines[0].startswith("symconv train: preset 'shallow': FC100-SM, sigmoid, 1 epoch, "
                                "eta 0.1, lmbda 0, mini-batch 10, seed 0")
     assert lines[1].startswith("data: 100 training images, 300 validation, 300 test")
     assert re.fullmatch(r"epoch 1/1  cost \d\.\d{4}  validation \d+\.\d\d% \(best\)  test "
                         r"\d+\.\d\d%  100 examples in .* examples/s\)", lines[2]), lines[2]
-    assert lines[-1] == f"checkpoint: {ckpt}"
+    assert re.fullmatch(rf"saved {re.escape(ckpt)}, {re.escape(record)} \(\d+\.\d s\)", lines[-1])
     assert checkpoint.load(ckpt).state["epoch"] == 1
     assert len(records.read(record)) == 1
 

@@ -336,8 +336,13 @@ def test_sgd_argument_mistakes_are_clear_errors():
     net = shallow_network()
     with raises_naming(ValueError, "mini_batch_size=5", "mini-batches of 10"):
         net.SGD(training, 1, 5, 0.1, validation, test)
-    small, _, _ = mnist_slices(5, 5, 5)
-    with raises_naming(ValueError, "5 training", "one mini-batch of 10"):
+    small, small_validation, _ = mnist_slices(5, 5, 5)
+    with raises_naming(ValueError, "training data has 5 examples", "one mini-batch of 10"):
         net.SGD(small, 1, 10, 0.1, validation, test)
+    with pytest.raises(ValueError) as info:
+        net.SGD(small, 1, 10, 0.1, validation, test)
+    assert "validation" not in str(info.value)     # the full validation set is not at fault
+    with raises_naming(ValueError, "validation data has 5 examples"):
+        net.SGD(training, 1, 10, 0.1, small_validation, test)
     with raises_naming(ValueError, "report", "'loud'"):
         net.SGD(training, 1, 10, 0.1, validation, test, report="loud")

@@ -14,6 +14,7 @@ import zipfile
 import numpy as np
 
 from .. import atomic
+from . import records
 
 FORMAT = "symconv-checkpoint"
 VERSION = 1
@@ -54,7 +55,13 @@ def load(path):
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {key: f[key] for key in f.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            # NumPy's advice would be to allow pickles, which can run any code: not here
+            raise CheckpointError(f"{path}: not a symconv checkpoint: it holds pickled Python "
+                                  "objects, which symconv never loads") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from None
     try:
         meta = json.loads(str(arrays.pop("meta")))
@@ -86,7 +93,10 @@ class Checkpoint:
     def __init__(self, path, meta, arrays):
         self.path = path
         self.meta = meta
-        self.state = meta.get("state", {})
+        self.state = dict(meta.get("state", {}))
+        if "history" in self.state:
+            # epochs counted from 1, also in checkpoints written when they counted from 0
+            self.state["history"] = records.renumber(self.state["history"])
         self.params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
         self.random_states = meta.get("random_states", [])
 

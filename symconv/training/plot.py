@@ -28,11 +28,11 @@ def learning_curves(rows, path, title=None):
 
     if not rows:
         raise ValueError("learning_curves: the run has no finished epoch to plot")
-    epochs = [r["epoch"] + 1 for r in rows]
+    epochs = [r["epoch"] for r in rows]
     fig, (acc_ax, cost_ax) = plt.subplots(1, 2, figsize=(10, 4))
     acc_ax.plot(epochs, [100 * r["validation_accuracy"] for r in rows], "o-",
                 label="validation")
-    tested = [(r["epoch"] + 1, 100 * r["test_accuracy"]) for r in rows
+    tested = [(r["epoch"], 100 * r["test_accuracy"]) for r in rows
               if r.get("test_accuracy") is not None]
     if tested:
         acc_ax.plot(*zip(*tested), "s", label="test (at a new best validation)")
@@ -94,7 +94,10 @@ def plot_run(run, out_dir=None):
     Parameters
     ----------
     run : str
-        A checkpoint ``.npz``, a record ``.csv``/``.json``, or a folder holding them.
+        A checkpoint ``.npz`` (drawn as ``NAME-curves.png`` and ``NAME-filters.png``),
+        a record ``.csv``/``.json`` (``NAME-record-curves.png``), or a folder
+        holding them (a record beside a checkpoint of the same name is not drawn
+        again).
     out_dir : str, optional
         Where the PNG files go (beside ``run`` by default).
 
@@ -123,8 +126,9 @@ def plot_run(run, out_dir=None):
             written.append(filters(saved.params[first], os.path.join(folder, f"{stem}-filters.png"),
                                    title=f"{arch}: first layer"))
         else:
+            # not "-curves.png": a checkpoint of the same name draws that one
             written.append(learning_curves(records.read(path),
-                                           os.path.join(folder, f"{stem}-curves.png")))
+                                           os.path.join(folder, f"{stem}-record-curves.png")))
     return written
 
 
@@ -134,7 +138,9 @@ def _run_files(run):
                        if f.endswith((".npz", ".csv", ".json")))
         if not found:
             raise FileNotFoundError(f"{run}: no checkpoint (.npz) or record (.csv, .json) in it")
-        return found
+        # a run folder's record holds the curves its checkpoint draws already
+        drawn = {os.path.splitext(p)[0] for p in found if p.endswith(".npz")}
+        return [p for p in found if p.endswith(".npz") or os.path.splitext(p)[0] not in drawn]
     if not os.path.isfile(run):
         raise FileNotFoundError(f"{run}: no such checkpoint, record or folder")
     if not run.endswith((".npz", ".csv", ".json")):

@@ -1,11 +1,16 @@
 """Per-epoch records of a training run: written as CSV or JSON, read back for plots.
 
 Each record is a dict with the fields in :data:`FIELDS`: ``epoch`` (counted
-from 0, as network3 prints it), ``iteration`` (network3's count of mini-batches
-at the end of the epoch), ``cost`` (mean training cost over the epoch),
-``validation_accuracy``, ``test_accuracy`` (measured when the validation
+from 1, as the progress lines, messages and plots count them; network3's own
+printed lines say ``Epoch 0`` for the first), ``iteration`` (network3's count of
+mini-batches at the end of the epoch), ``cost`` (mean training cost over the
+epoch), ``validation_accuracy``, ``test_accuracy`` (measured when the validation
 accuracy is the best so far, else empty), ``best``, ``seconds`` (training time
-of the epoch) and ``examples_per_second``.
+of the epoch), ``examples_per_second`` and ``elapsed_seconds`` (wall time of the
+run at the end of the epoch, over all its sessions).
+
+Records written before epochs were counted from 1 (their first row says epoch
+0) are renumbered when read.
 """
 import csv
 import io
@@ -15,7 +20,7 @@ import os
 from .. import atomic
 
 FIELDS = ("epoch", "iteration", "cost", "validation_accuracy", "test_accuracy", "best", "seconds",
-          "examples_per_second")
+          "examples_per_second", "elapsed_seconds")
 _INTS = ("epoch", "iteration")
 
 
@@ -24,6 +29,20 @@ def _format(path):
     if extension not in (".csv", ".json"):
         raise ValueError(f"{path}: a run record must be a .csv or a .json file")
     return extension[1:]
+
+
+def check_path(path):
+    """Raise ``ValueError`` naming ``path`` unless it can name a run record."""
+    _format(path)
+
+
+def renumber(rows):
+    """``rows`` with epochs counted from 1 (older records counted them from 0)."""
+    rows = [dict(row) for row in rows]
+    if rows and rows[0].get("epoch") == 0:
+        for row in rows:
+            row["epoch"] += 1
+    return rows
 
 
 def write(path, rows):
@@ -46,7 +65,7 @@ def read(path):
     if _format(path) == "json":
         with open(path, encoding="utf-8") as f:
             try:
-                return list(json.load(f)["epochs"])
+                return renumber(json.load(f)["epochs"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}: not a symconv run record ({exc})") from None
     rows = []
@@ -66,12 +85,12 @@ def read(path):
                 else:
                     row[key] = float(value)
             rows.append(row)
-    return rows
+    return renumber(rows)
 
 
 def progress_line(row, epochs, examples):
     """One line per epoch: cost, accuracies, time and speed."""
-    line = (f"epoch {row['epoch'] + 1}/{epochs}  cost {row['cost']:.4f}  "
+    line = (f"epoch {row['epoch']}/{epochs}  cost {row['cost']:.4f}  "
             f"validation {row['validation_accuracy']:.2%}")
     if row["best"]:
         line += " (best)"

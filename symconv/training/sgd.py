@@ -23,6 +23,7 @@ from symconv import tensor as T
 
 from . import checkpoint as ckpt
 from . import records
+from .progress import EpochProgress
 
 REPORTS = ("network3", "progress", "quiet")
 
@@ -97,13 +98,25 @@ class Trainer:
         Where the lines go (standard output by default).
     info : dict, optional
         Saved with each checkpoint (``state["info"]``), e.g. how the run was set up.
+    progress : bool or file-like, optional
+        A progress bar inside each epoch (see :mod:`symconv.training.progress`),
+        on standard error or on the given file. By default it is shown with
+        ``report="progress"``.
+
+    Notes
+    -----
+    Epochs are counted from 1 in the records, progress lines and messages
+    (network3's own lines keep its ``Epoch 0:``). The state saved in a
+    checkpoint keeps ``elapsed_seconds``, the wall time spent compiling and
+    training over all the sessions of a resumed run.
     """
 
     def __init__(self, net, training_data, mini_batch_size, eta, validation_data, test_data,
                  lmbda=0.0, report="network3", record=None, checkpoint=None, resume=None,
-                 on_epoch=None, on_batch=None, mode=None, file=None, info=None):
+                 on_epoch=None, on_batch=None, mode=None, file=None, info=None, progress=None):
         from symconv.network3 import size
 
+        self._session_started = time.perf_counter()
         if report not in REPORTS:
             raise ValueError(f"SGD: report must be one of {REPORTS}, got {report!r}")
         if mini_batch_size != net.mini_batch_size:
@@ -112,15 +125,18 @@ class Trainer:
         self.net, self.eta, self.lmbda = net, eta, lmbda
         self.report, self.record, self.checkpoint = report, record, checkpoint
         self.on_epoch, self.on_batch, self.file = on_epoch, on_batch, file
+        self.progress = report == "progress" if progress is None else progress
         self.mini_batch_size = mini_batch_size
         self.num_training_batches = size(training_data) // mini_batch_size
         self.num_validation_batches = size(validation_data) // mini_batch_size
         self.num_test_batches = size(test_data) // mini_batch_size if test_data else 0
-        if self.num_training_batches == 0 or self.num_validation_batches == 0:
-            raise ValueError(f"SGD: {size(training_data)} training and {size(validation_data)} "
-                             f"validation examples do not fill one mini-batch of {mini_batch_size}")
+        for name, data in (("training", training_data), ("validation", validation_data)):
+            if size(data) < mini_batch_size:
+                raise ValueError(f"SGD: the {name} data has {size(data)} examples, fewer than "
+                                 f"one mini-batch of {mini_batch_size}")
         self._compile(training_data, validation_data, test_data, mode)
         self.state = self._fresh_state()
+        self._elapsed_before = 0.0
         if resume is not None:
             self._resume(resume)
         if info is not None:
@@ -167,7 +183,13 @@ class Trainer:
                 f"{state.get('num_training_batches')} mini-batches per epoch, this run has "
                 f"{self.num_training_batches}; resume with the same training data and mini-batch size")
         state.update(eta=self.eta, lmbda=self.lmbda)
+        state["history"] = records.renumber(state.get("history", []))
+        self._elapsed_before = previous_elapsed_seconds(state)
         self.state = state
+
+    def elapsed_seconds(self):
+        """Wall time of the run so far: earlier sessions' and this one's."""
+        return self._elapsed_before + time.perf_counter() - self._session_started
 
     # -- running -----------------------------------------------------------------------
     def run(self, epochs):
@@ -179,11 +201,19 @@ class Trainer:
             except KeyboardInterrupt:
                 if self.checkpoint:
                     self.save(self.checkpoint)
-                    self._say(f"Interrupted: checkpoint saved to {self.checkpoint} (epoch "
-                              f"{self.state['epoch']}, mini-batch {self.state['next_batch']})",
-                              always=True)
+                    self._say(f"Interrupted {self.position()}: checkpoint saved to "
+                              f"{self.checkpoint}", always=True)
                 raise
         return self._finish()
+
+    def position(self):
+        """Where the run stands, in words: ``"in epoch 2 of 60, after mini-batch 7 of 5,000"``."""
+        state = self.state
+        epochs = state.get("epochs", "?")
+        if state["next_batch"] == 0:
+            return f"after epoch {state['epoch']} of {epochs}"
+        return (f"in epoch {state['epoch'] + 1} of {epochs}, after mini-batch "
+                f"{state['next_batch']:,} of {self.num_training_batches:,}")
 
     def _loop(self, epochs, interrupted):
         state, n = self.state, self.num_training_batches
@@ -191,6 +221,7 @@ class Trainer:
         while state["epoch"] < epochs:
             epoch = state["epoch"]
             started = time.perf_counter()
+            bar = self._progress_bar(epoch + 1, epochs)
             try:
                 for minibatch_index in range(state["next_batch"], n):
                     iteration = n * epoch + minibatch_index
@@ -199,12 +230,16 @@ class Trainer:
                     cost_ij = self.train_mb(minibatch_index)
                     state["epoch_cost_sum"] += float(cost_ij)
                     state["next_batch"] = minibatch_index + 1
+                    if bar is not None:
+                        bar.update(minibatch_index + 1)
                     if self.on_batch is not None:
                         self.on_batch(iteration)
                     if interrupted.is_set():
                         raise KeyboardInterrupt
             finally:
                 state["epoch_seconds"] += time.perf_counter() - started
+                if bar is not None:
+                    bar.close()
             self._end_of_epoch(epoch)
             if self.checkpoint:
                 self.save(self.checkpoint)
@@ -212,6 +247,13 @@ class Trainer:
                 self.on_epoch(state["history"][-1])
             if interrupted.is_set():
                 raise KeyboardInterrupt
+
+    def _progress_bar(self, epoch, epochs):
+        if not self.progress:
+            return None
+        file = None if self.progress is True else self.progress
+        return EpochProgress(epoch, epochs, self.num_training_batches, self.mini_batch_size,
+                             done=self.state["next_batch"], file=file)
 
     def _end_of_epoch(self, epoch):
         state, n = self.state, self.num_training_batches
@@ -233,10 +275,11 @@ class Trainer:
                 if self.report == "network3":
                     self._say("The corresponding test accuracy is {0:.2%}".format(test_accuracy))
         seconds = state["epoch_seconds"]
-        row = {"epoch": epoch, "iteration": iteration, "cost": state["epoch_cost_sum"] / n,
+        row = {"epoch": epoch + 1, "iteration": iteration, "cost": state["epoch_cost_sum"] / n,
                "validation_accuracy": validation_accuracy, "test_accuracy": test_accuracy,
                "best": best, "seconds": seconds,
-               "examples_per_second": n * self.mini_batch_size / seconds if seconds else None}
+               "examples_per_second": n * self.mini_batch_size / seconds if seconds else None,
+               "elapsed_seconds": self.elapsed_seconds()}
         state["history"].append(row)
         state.update(epoch=epoch + 1, next_batch=0, epoch_cost_sum=0.0, epoch_seconds=0.0)
         if self.report == "progress":
@@ -259,11 +302,24 @@ class Trainer:
 
     def save(self, path):
         """Write the parameters and the position in training to ``path`` (atomically)."""
+        self.state["elapsed_seconds"] = self.elapsed_seconds()
         ckpt.save(path, self.net, self.state)
 
     def _say(self, line, always=False):
         if self.report != "quiet" or always:
             print(line, file=self.file or sys.stdout, flush=True)
+
+
+def previous_elapsed_seconds(state):
+    """The wall time a saved training state has used so far.
+
+    Checkpoints written before ``elapsed_seconds`` was kept give the sum of
+    their epochs' training seconds (evaluation time was not recorded then).
+    """
+    if state.get("elapsed_seconds") is not None:
+        return float(state["elapsed_seconds"])
+    return float(sum(row.get("seconds") or 0.0 for row in state.get("history", []))
+                 + (state.get("epoch_seconds") or 0.0))
 
 
 @contextlib.contextmanager

@@ -52,4 +52,4 @@ def test_plots_of_a_checkpoint_are_png_files(tmp_path):
     for p in written:
         with open(p, "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-    assert checkpoint.load(path).state["history"][1]["epoch"] == 1
+    assert checkpoint.load(path).state["history"][1]["epoch"] == 2   # epochs counted from 1

@@ -7,10 +7,11 @@ from symconv.training import records
 from tests.helpers import mnist_slices, raises_naming, shallow_network
 
 ROWS = [
-    {"epoch": 0, "iteration": 99, "cost": 0.5, "validation_accuracy": 0.9, "test_accuracy": 0.89,
-     "best": True, "seconds": 1.5, "examples_per_second": 666.7},
-    {"epoch": 1, "iteration": 199, "cost": 0.25, "validation_accuracy": 0.85,
-     "test_accuracy": None, "best": False, "seconds": 1.25, "examples_per_second": 800.0},
+    {"epoch": 1, "iteration": 99, "cost": 0.5, "validation_accuracy": 0.9, "test_accuracy": 0.89,
+     "best": True, "seconds": 1.5, "examples_per_second": 666.7, "elapsed_seconds": 2.0},
+    {"epoch": 2, "iteration": 199, "cost": 0.25, "validation_accuracy": 0.85,
+     "test_accuracy": None, "best": False, "seconds": 1.25, "examples_per_second": 800.0,
+     "elapsed_seconds": 3.5},
 ]
 
 
@@ -26,7 +27,17 @@ def test_csv_layout(tmp_path):
     records.write(str(path), ROWS)
     lines = path.read_text().splitlines()
     assert lines[0] == ",".join(records.FIELDS)
-    assert lines[2] == "1,199,0.25,0.85,,False,1.25,800.0"
+    assert lines[2] == "2,199,0.25,0.85,,False,1.25,800.0,3.5"
+
+
+def test_records_that_counted_epochs_from_0_are_renumbered(tmp_path):
+    old = tmp_path / "old.csv"       # as written before epochs were counted from 1
+    old.write_text("epoch,iteration,cost,validation_accuracy,test_accuracy,best,seconds,"
+                   "examples_per_second\n0,99,0.5,0.9,0.89,True,1.5,666.7\n"
+                   "1,199,0.25,0.85,,False,1.25,800.0\n")
+    rows = records.read(str(old))
+    assert [r["epoch"] for r in rows] == [1, 2]
+    assert [r.get("elapsed_seconds") for r in rows] == [None, None]
 
 
 def test_sgd_writes_a_record_after_every_epoch(tmp_path):
@@ -42,8 +53,10 @@ def test_sgd_writes_a_record_after_every_epoch(tmp_path):
     assert seen == [1, 2, 3]
     rows = records.read(path)
     assert rows == result.history
-    assert [r["epoch"] for r in rows] == [0, 1, 2] and [r["iteration"] for r in rows] == [2, 5, 8]
+    assert [r["epoch"] for r in rows] == [1, 2, 3] and [r["iteration"] for r in rows] == [2, 5, 8]
     assert all(r["examples_per_second"] > 0 for r in rows)
+    elapsed = [r["elapsed_seconds"] for r in rows]
+    assert elapsed == sorted(elapsed) and elapsed[0] >= rows[0]["seconds"]
 
 
 def test_bad_record_paths_are_clear_errors(tmp_path):
