@@ -9,7 +9,7 @@ import numpy as np
 
 from .graph.basic import Constant, Variable
 from .graph.traversal import toposort
-from .tensor.variable import as_tensor_variable, constant
+from .graph.tensor import as_tensor_variable, constant
 
 
 class DisconnectedInputError(ValueError):

@@ -27,7 +27,7 @@ from .ops.conv import Conv2d
 from .ops.elemwise import maximum, mul, sigmoid, softplus, switch, gt
 from .ops.pool import Pool
 from .ops.softmax import binary_crossentropy, categorical_crossentropy, log_softmax, softmax
-from .tensor.variable import as_tensor_variable
+from .graph.tensor import as_tensor_variable
 
 __all__ = ["conv2d", "pool_2d", "max_pool_2d", "softmax", "log_softmax", "relu", "sigmoid",
            "softplus", "categorical_crossentropy", "binary_crossentropy"]

@@ -8,7 +8,7 @@ import symconv as sc
 import symconv.tensor as T
 from symconv.gradient import DisconnectedInputError, GradientError, grad, verify_grad
 from symconv.graph.basic import Apply, Op, Variable
-from symconv.tensor.variable import TensorVariable, as_tensor_variable
+from symconv.graph.tensor import TensorVariable, as_tensor_variable
 from tests.helpers import check_grad, raises_naming, random_array
 
 

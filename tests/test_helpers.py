@@ -5,7 +5,7 @@ import pytest
 import symconv.tensor as T
 from symconv.graph.basic import Apply, Op
 from symconv.graph.type import TensorType
-from symconv.tensor.variable import TensorVariable, as_tensor_variable
+from symconv.graph.tensor import TensorVariable, as_tensor_variable
 from tests.helpers import (check_grad, check_graph, check_op, compile_and_run, raises_naming,
                            symbolic_like)
 

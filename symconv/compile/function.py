@@ -11,7 +11,7 @@ import numpy as np
 
 from ..graph.basic import Constant, SharedVariable, Variable
 from ..graph.traversal import clone_replace, graph_inputs
-from ..tensor.variable import as_tensor_variable
+from ..graph.tensor import as_tensor_variable
 from .fgraph import FunctionGraph
 from .mode import get_mode
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Op
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable
+from ..graph.tensor import TensorVariable
 from .elemwise import sigmoid_into
 
 
@@ -43,7 +43,7 @@ class Affine(Op):
         return f"affine{{{self.act}}}" if self.act else "affine"
 
     def make_node(self, x, w, b):
-        from ..tensor.variable import as_tensor_variable
+        from ..graph.tensor import as_tensor_variable
         from .blas import Dot
         x, w, b = as_tensor_variable(x), as_tensor_variable(w), as_tensor_variable(b)
         if x.ndim != 2 or w.ndim != 2 or b.ndim != 1:

@@ -27,7 +27,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..graph.basic import Apply, Constant, Op, op_name
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable, as_tensor_variable, constant
+from ..graph.tensor import TensorVariable, as_tensor_variable, constant
 
 BORDER_MODES = ("valid", "full", "half")
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Op
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable, as_tensor_variable
+from ..graph.tensor import TensorVariable, as_tensor_variable
 from numpy.lib.stride_tricks import as_strided
 
 from .conv import conv2d_grad_inputs, output_size

@@ -14,7 +14,7 @@ import numpy as np
 from ..config import config
 from ..graph.basic import Apply, Op, Variable
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable, as_tensor_variable, constant
+from ..graph.tensor import TensorVariable, as_tensor_variable, constant
 
 
 class ScalarOp:

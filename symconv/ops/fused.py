@@ -18,7 +18,7 @@ in :mod:`symconv.ops.affine`, the convolution-pooling layer in
 import numpy as np
 
 from ..graph.basic import Apply, Op
-from ..tensor.variable import TensorVariable
+from ..graph.tensor import TensorVariable
 from .elemwise import SCALAR_OPS
 from .reduction import sum_to_shape
 

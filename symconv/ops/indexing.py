@@ -11,7 +11,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Constant, Op
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable, as_tensor_variable
+from ..graph.tensor import TensorVariable, as_tensor_variable
 from . import elemwise as E
 
 

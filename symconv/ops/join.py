@@ -4,7 +4,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Op
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable, as_tensor_variable
+from ..graph.tensor import TensorVariable, as_tensor_variable
 
 
 class Join(Op):

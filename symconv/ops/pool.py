@@ -29,7 +29,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Op, op_name
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable, as_tensor_variable
+from ..graph.tensor import TensorVariable, as_tensor_variable
 from .conv import normalize_pair
 
 POOL_MODES = ("max", "sum", "average_inc_pad", "average_exc_pad", "l2")

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Op
 from ..graph.type import TensorType
-from ..tensor.variable import TensorVariable
+from ..graph.tensor import TensorVariable
 
 
 def checked_labels(labels, classes, what="labels"):
@@ -73,7 +73,7 @@ class SoftmaxNLL(Op):
     """
 
     def make_node(self, x, labels):
-        from ..tensor.variable import as_tensor_variable
+        from ..graph.tensor import as_tensor_variable
         x, labels = as_tensor_variable(x), as_tensor_variable(labels)
         if x.ndim != 2 or not x.type.is_float:
             raise TypeError(f"{self}: the scores must be a float matrix, got {x.describe()}")
@@ -117,7 +117,7 @@ class SoftmaxNLLGrad(Op):
         return "softmax_nll_grad{mean}" if self.mean else "softmax_nll_grad"
 
     def make_node(self, g, sm, labels):
-        from ..tensor.variable import as_tensor_variable
+        from ..graph.tensor import as_tensor_variable
         g, sm, labels = (as_tensor_variable(v) for v in (g, sm, labels))
         if g.ndim > 1 or sm.ndim != 2 or labels.ndim != 1 or (self.mean and g.ndim):
             raise TypeError(f"{self}: expects a gradient vector (a scalar with mean), a softmax "

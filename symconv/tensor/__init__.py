@@ -16,7 +16,7 @@ from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
 from .shapes import (dimshuffle, flatten, reshape, shape, shape_padleft, shape_padright,
                     stack_scalars, transpose)
-from .variable import (TensorConstant, TensorSharedVariable, TensorVariable, as_tensor_variable,
+from ..graph.tensor import (TensorConstant, TensorSharedVariable, TensorVariable, as_tensor_variable,
                        constant)
 
 __all__ = list(_basic_all) + list(_math_all) + [

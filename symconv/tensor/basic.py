@@ -7,7 +7,7 @@ from ..graph.type import TensorType
 from ..ops.basic import Alloc, ARange
 from ..ops.elemwise import cast
 from .shapes import shape as _shape
-from .variable import TensorVariable, as_tensor_variable
+from ..graph.tensor import TensorVariable, as_tensor_variable
 
 
 def tensor(dtype=None, shape=None, name=None, ndim=None):

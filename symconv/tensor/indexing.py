@@ -1,7 +1,7 @@
 """``x[index]`` and its writable counterparts ``set_subtensor``/``inc_subtensor``."""
 from ..ops.indexing import IncSubtensor, Subtensor, split_index
 from .shapes import dimshuffle
-from .variable import as_tensor_variable
+from ..graph.tensor import as_tensor_variable
 
 
 def getitem(x, index):

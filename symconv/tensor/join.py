@@ -1,7 +1,7 @@
 """Joining tensors: ``concatenate`` along an existing axis, ``stack`` along a new one."""
 from ..ops.join import Join
 from .shapes import dimshuffle
-from .variable import as_tensor_variable
+from ..graph.tensor import as_tensor_variable
 
 
 def concatenate(tensors, axis=0):

@@ -6,7 +6,7 @@ from ..ops.elemwise import (abs, add, and_, cast, ceil, cos, eq, exp, expm1, flo
                             ge, gt, invert, isinf, isnan, le, log, log1p, lt, maximum, minimum,
                             mod, mul, neg, neq, or_, pow, sigmoid, sign, sin, softplus, sqr, sqrt,
                             sub, switch, tanh, true_div, xor)
-from .variable import as_tensor_variable
+from ..graph.tensor import as_tensor_variable
 
 __all__ = [
     "abs", "add", "and_", "cast", "ceil", "cos", "eq", "exp", "expm1", "floor", "floor_div", "ge",

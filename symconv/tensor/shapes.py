@@ -2,7 +2,7 @@
 import numbers
 
 from ..ops.shape import DimShuffle, Flatten, MakeVector, Reshape, Shape
-from .variable import as_tensor_variable
+from ..graph.tensor import as_tensor_variable
 
 
 def shape(x):

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..config import config
 from ..graph.type import type_of_value
-from .variable import TensorSharedVariable
+from ..graph.tensor import TensorSharedVariable
 
 
 def shared(value, name=None, borrow=False, shape=None):

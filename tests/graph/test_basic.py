@@ -6,7 +6,7 @@ import symconv as sc
 import symconv.tensor as T
 from symconv.graph.basic import Apply, Constant, Op, SharedVariable, Variable
 from symconv.graph.type import TensorType
-from symconv.tensor.variable import TensorVariable, as_tensor_variable
+from symconv.graph.tensor import TensorVariable, as_tensor_variable
 from tests.helpers import check_grad, check_graph, raises_naming
 
 

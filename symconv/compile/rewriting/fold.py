@@ -4,7 +4,7 @@ import numpy as np
 from ...graph.basic import Constant
 from ...graph.type import TensorType
 from ...ops.basic import Alloc
-from ...tensor.variable import TensorConstant
+from ...graph.tensor import TensorConstant
 from .registry import node_rewrite
 from .utils import is_stateful
 

@@ -4,7 +4,7 @@ import numpy as np
 from ...graph.basic import Constant
 from ...graph.type import TensorType
 from ...ops.elemwise import Elemwise
-from ...tensor.variable import TensorConstant
+from ...graph.tensor import TensorConstant
 
 
 def op_of(var, op_class=None):

@@ -2,14 +2,20 @@
 
 The operators build graph nodes; nothing is computed until a function compiled
 with :func:`symconv.function` is called.
+
+Ops create their outputs as :class:`TensorVariable` and read their inputs
+through :func:`as_tensor_variable`, so this module sits with the IR, below the
+ops. Its operators and methods (``x + y``, ``x.sum()``, ``x[i]``) are the user
+API, :mod:`symconv.tensor`, which they call at the time they are used: the one
+place where the IR reaches up (the import-layer contract lists it).
 """
 import numbers
 
 import numpy as np
 
 from ..config import config
-from ..graph.basic import Constant, SharedVariable, Variable
-from ..graph.type import TensorType
+from .basic import Constant, SharedVariable, Variable
+from .type import TensorType
 
 
 class _TensorOperators:
@@ -275,15 +281,15 @@ def tensor_variable(dtype, shape, name=None):
 
 
 def _math():
-    from . import math
+    from ..tensor import math
     return math
 
 
 def _shape():
-    from . import shapes
+    from ..tensor import shapes
     return shapes
 
 
 def _indexing():
-    from . import indexing
+    from ..tensor import indexing
     return indexing
