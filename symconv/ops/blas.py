@@ -37,7 +37,7 @@ class Dot(Op):
         return [tuple(sx[:-1]) + tuple(sy[1:])]
 
     def grad(self, inputs, output_grads):
-        from ..tensor.shapes import dimshuffle
+        from .shape import dimshuffle
         x, y = inputs
         (g,) = output_grads
         if x.ndim == 2 and y.ndim == 2:

@@ -187,7 +187,7 @@ def spatial_shape(v, hint):
     dims = [s if s is not None else h for s, h in zip(v.type.shape[2:], hint[2:])]
     if None not in dims:
         return constant(np.array(dims, dtype="int64"))
-    from ..tensor.shapes import shape
+    from .shape import shape
     return shape(v)[2:]
 
 

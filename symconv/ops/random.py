@@ -281,7 +281,7 @@ def _size_vector(size, ndim, distribution):
     if size is None:
         raise ValueError(f"{distribution}: give the sample's size (a tuple, or x.shape)")
     if isinstance(size, (tuple, list)):
-        from ..tensor.shapes import stack_scalars
+        from .shape import stack_scalars
         for s in size:
             if not hasattr(s, "type") and (not isinstance(s, (int, np.integer)) or s < 0):
                 raise ValueError(f"{distribution}: size entries must be non-negative ints or "

@@ -53,7 +53,7 @@ def reduced_shape(shape, axes, keepdims):
 
 def expand_reduced(g, axes, ndim):
     """Reinsert the reduced ``axes`` of ``g`` as length-1 dimensions."""
-    from ..tensor.shapes import dimshuffle
+    from .shape import dimshuffle
     pattern, k = [], 0
     for i in range(ndim):
         if i in axes:
@@ -130,7 +130,7 @@ class Mean(Reduce):
         (x,) = inputs
         if not x.type.is_float:
             return [None]
-        from ..tensor.shapes import shape
+        from .shape import shape
         count = 1
         for a in self.axis:
             count = E.mul(count, shape(x)[a])
@@ -279,3 +279,48 @@ def broadcast_like(g, x):
     if g.type.shape == x.type.shape and None not in x.type.shape:
         return g
     return BroadcastLike()(g, x)
+
+
+# --- building nodes (the user API re-exports these as symconv.tensor.*) ----------
+# (they shadow the builtins sum, max and min from here on, as in NumPy's namespace)
+
+def _reduce(op_class, x, axis, keepdims):
+    x = as_tensor_variable(x)
+    axes = normalize_axis(axis, x.ndim, op_class.__name__.lower(), x)
+    return op_class(axes, keepdims)(x)
+
+
+def sum(x, axis=None, keepdims=False, dtype=None):
+    """Sum over ``axis`` (all axes by default), as ``np.sum``."""
+    out = _reduce(Sum, x, axis, keepdims)
+    return E.cast(out, dtype) if dtype is not None else out
+
+
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis``, as ``np.mean``."""
+    return _reduce(Mean, x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False):
+    """Maximum over ``axis``; its gradient is split evenly among tied maxima."""
+    return _reduce(Max, x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    """Minimum over ``axis``; its gradient is split evenly among tied minima."""
+    return _reduce(Min, x, axis, keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product over ``axis``."""
+    return _reduce(Prod, x, axis, keepdims)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum along ``axis`` (of the flattened array when None)."""
+    return _reduce(ArgMax, x, axis, keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the minimum along ``axis`` (of the flattened array when None)."""
+    return _reduce(ArgMin, x, axis, keepdims)

@@ -1,4 +1,6 @@
 """Shape ops: reading a shape, reshape, flatten, dimshuffle and building a vector of scalars."""
+import numbers
+
 import numpy as np
 
 from ..graph.basic import Apply, Constant, Op
@@ -49,7 +51,7 @@ class MakeVector(Op):
         return [(len(input_shapes),)]
 
     def grad(self, inputs, output_grads):
-        from ..tensor.indexing import getitem
+        from .indexing import getitem
         return [getitem(output_grads[0], i) if v.type.is_float else None
                 for i, v in enumerate(inputs)]
 
@@ -119,7 +121,6 @@ class Reshape(Op):
     def make_node(self, x, shape):
         x = as_tensor_variable(x)
         if isinstance(shape, (list, tuple)):
-            from ..tensor.shapes import stack_scalars
             shape = stack_scalars(shape) if any(hasattr(s, "type") for s in shape) else \
                 as_tensor_variable(np.asarray(shape, dtype="int64"))
         shape = as_tensor_variable(shape)
@@ -143,7 +144,6 @@ class Reshape(Op):
         raise NotImplementedError("reshape's output shape depends on the shape argument's value")
 
     def grad(self, inputs, output_grads):
-        from ..tensor.shapes import reshape, shape
         x, _ = inputs
         return [reshape(output_grads[0], shape(x), ndim=x.ndim), None]
 
@@ -177,7 +177,6 @@ class Flatten(Op):
         return [tuple(s[:self.ndim - 1]) + (int(np.prod(s[self.ndim - 1:])),)]
 
     def grad(self, inputs, output_grads):
-        from ..tensor.shapes import reshape, shape
         (x,) = inputs
         return [reshape(output_grads[0], shape(x), ndim=x.ndim)]
 
@@ -240,7 +239,6 @@ class DimShuffle(Op):
         (x,) = inputs
         (g,) = output_grads
         # drop the inserted axes, put the kept ones back in order, reinsert the dropped ones
-        from ..tensor.shapes import dimshuffle
         kept = [p for p in self.pattern if p != "x"]
         g = dimshuffle(g, [i for i, p in enumerate(self.pattern) if p != "x"])
         back = ["x" if i in self.drop else kept.index(i) for i in range(self.input_ndim)]
@@ -256,3 +254,71 @@ def _where(node):
         return "an unknown place"
     filename, line, func = node.trace
     return f"{filename}:{line} in {func}"
+
+
+# --- building nodes (the user API re-exports these as symconv.tensor.*) ----------
+
+def shape(x):
+    """The run-time shape of ``x`` as a symbolic int64 vector."""
+    return Shape()(as_tensor_variable(x))
+
+
+def stack_scalars(values, dtype="int64"):
+    """A symbolic vector from a list of scalars (symbolic or Python numbers)."""
+    return MakeVector(dtype)(*[as_tensor_variable(v, dtype=dtype)
+                               if not hasattr(v, "type") else v for v in values])
+
+
+def reshape(x, newshape, ndim=None):
+    """``x`` with shape ``newshape`` (a tuple of ints and symbolic scalars, or an
+    int vector, in which case ``ndim`` gives its length when it is not static)."""
+    x = as_tensor_variable(x)
+    if isinstance(newshape, numbers.Integral):
+        newshape = (newshape,)
+    if isinstance(newshape, (list, tuple)):
+        ndim = len(newshape)
+    else:
+        newshape = as_tensor_variable(newshape)
+        if ndim is None:
+            ndim = newshape.type.shape[0]
+        if ndim is None:
+            raise ValueError("reshape: the length of a symbolic shape is unknown; pass ndim=")
+    return Reshape(ndim)(x, newshape)
+
+
+def flatten(x, ndim=1):
+    """Keep the first ``ndim - 1`` axes of ``x`` and flatten the rest."""
+    return Flatten(ndim)(as_tensor_variable(x))
+
+
+def dimshuffle(x, pattern):
+    """Reorder axes, insert ``'x'`` (length-1) axes, drop length-1 axes."""
+    x = as_tensor_variable(x)
+    pattern = tuple(pattern)
+    if pattern == tuple(range(x.ndim)):
+        return x
+    return DimShuffle(x.ndim, pattern)(x)
+
+
+def transpose(x, axes=None):
+    """Permute axes (reverse them when ``axes`` is None), as ``np.transpose``."""
+    x = as_tensor_variable(x)
+    if axes is None:
+        return dimshuffle(x, tuple(reversed(range(x.ndim))))
+    axes = tuple(int(a) for a in axes)
+    if sorted(a % x.ndim if -x.ndim <= a < x.ndim else a for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the "
+                         f"{x.ndim} axes of {x.describe()}")
+    return dimshuffle(x, tuple(a % x.ndim for a in axes))
+
+
+def shape_padleft(x, n=1):
+    """``x`` with ``n`` length-1 axes in front."""
+    x = as_tensor_variable(x)
+    return dimshuffle(x, ("x",) * n + tuple(range(x.ndim)))
+
+
+def shape_padright(x, n=1):
+    """``x`` with ``n`` length-1 axes at the end."""
+    x = as_tensor_variable(x)
+    return dimshuffle(x, tuple(range(x.ndim)) + ("x",) * n)

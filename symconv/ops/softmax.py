@@ -68,7 +68,7 @@ def _same_shape(op, a, b):
 
 
 def _rowsum(x):
-    from ..tensor.math import sum as tsum
+    from .reduction import sum as tsum
     return tsum(x, axis=-1, keepdims=True)
 
 
@@ -225,8 +225,8 @@ class CategoricalCrossentropy1HotGrad(Op):
         return [input_shapes[1]]
 
     def grad(self, inputs, output_grads):
-        from ..tensor.basic import arange
-        from ..tensor.indexing import getitem
+        from .basic import arange
+        from .indexing import getitem
         gy, p, labels = inputs
         (g,) = output_grads
         rows = arange(p.shape[0])
@@ -234,8 +234,8 @@ class CategoricalCrossentropy1HotGrad(Op):
         picked_g = getitem(g, (rows, labels))
         g_gy = E.neg(E.true_div(picked_g, picked_p))
         g_p_values = E.true_div(E.mul(picked_g, gy), E.mul(picked_p, picked_p))
-        from ..tensor.basic import zeros_like
-        from ..tensor.indexing import inc_subtensor
+        from .basic import zeros_like
+        from .indexing import inc_subtensor
         g_p = inc_subtensor(getitem(zeros_like(p), (rows, labels)), g_p_values)
         return [g_gy, g_p, None]
 
@@ -282,7 +282,7 @@ def categorical_crossentropy(coding_dist, true_dist):
     if true_dist.ndim == 1 and true_dist.type.is_integer:
         return CategoricalCrossentropy1Hot()(coding_dist, true_dist)
     if true_dist.ndim == 2 and coding_dist.ndim == 2:
-        from ..tensor.math import sum as tsum
+        from .reduction import sum as tsum
         E.broadcast_static_shapes([coding_dist.type.shape, true_dist.type.shape],
                                   "categorical_crossentropy", [coding_dist, true_dist])
         return E.neg(tsum(E.mul(true_dist, E.log(coding_dist)), axis=1))

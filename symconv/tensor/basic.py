@@ -1,13 +1,10 @@
 """Constructors for symbolic inputs (``T.matrix("x")``) and for filled tensors."""
-import numpy as np
-
 from ..config import config
 from ..graph.basic import Constant
 from ..graph.type import TensorType
-from ..ops.basic import Alloc, ARange
-from ..ops.elemwise import cast
-from .shapes import shape as _shape
-from ..graph.tensor import TensorVariable, as_tensor_variable
+# filled tensors are built by the ops package; they are part of this API
+from ..ops.basic import alloc, arange, full_like, ones, ones_like, zeros, zeros_like  # noqa: F401
+from ..graph.tensor import TensorVariable
 
 
 def tensor(dtype=None, shape=None, name=None, ndim=None):
@@ -65,62 +62,6 @@ __all__ = ["tensor", "scalar", "vector", "matrix", "tensor3", "tensor4", "arange
            "zeros", "ones", "zeros_like", "ones_like", "full_like"] + [
     p + k for p in _PREFIXES for k in _KINDS] + [
     p + k for p in ("",) + tuple(_PREFIXES) for k in _PLURALS.values()]
-
-
-def arange(start, stop=None, step=1, dtype=None):
-    """``np.arange`` with scalar, possibly symbolic, bounds (int64 for integer bounds)."""
-    if stop is None:
-        start, stop = 0, start
-    bounds = [as_tensor_variable(v) for v in (start, stop, step)]
-    if dtype is None:
-        dtype = np.result_type(*[np.dtype(b.dtype) for b in bounds]).name
-        if dtype.startswith(("int", "uint")):
-            dtype = "int64"
-    return ARange(dtype)(*bounds)
-
-
-def alloc(value, *shape):
-    """An array of ``shape`` filled with ``value`` (broadcast to the shape)."""
-    return Alloc()(value, *shape)
-
-
-def _dims_of(x):
-    x = as_tensor_variable(x)
-    dims, shape = [], None
-    for axis, size in enumerate(x.type.shape):
-        if size is None and shape is None:
-            shape = _shape(x)  # one Shape node for all the unknown sizes
-        dims.append(size if size is not None else shape[axis])
-    return x, dims
-
-
-def full_like(x, value, dtype=None):
-    """An array shaped like ``x`` filled with ``value``."""
-    x, dims = _dims_of(x)
-    dtype = dtype or x.dtype
-    if not hasattr(value, "type"):
-        value = np.asarray(value, dtype=dtype)  # a constant of the right dtype, not a Cast node
-    return alloc(cast(as_tensor_variable(value), dtype), *dims)
-
-
-def zeros_like(x, dtype=None):
-    """Zeros shaped like ``x``."""
-    return full_like(x, 0, dtype)
-
-
-def ones_like(x, dtype=None):
-    """Ones shaped like ``x``."""
-    return full_like(x, 1, dtype)
-
-
-def zeros(shape, dtype=None):
-    """Zeros of a (possibly symbolic) shape."""
-    return alloc(np.zeros((), dtype=dtype or config.floatX), *shape)
-
-
-def ones(shape, dtype=None):
-    """Ones of a (possibly symbolic) shape."""
-    return alloc(np.ones((), dtype=dtype or config.floatX), *shape)
 
 
 def is_constant(v):

@@ -2,6 +2,7 @@
 from ..ops import elemwise as _E
 from ..ops import reduction as _R
 from ..ops.blas import dot
+from ..ops.reduction import argmax, argmin, max, mean, min, prod, sum
 from ..ops.elemwise import (abs, add, and_, cast, ceil, cos, eq, exp, expm1, floor, floor_div,
                             ge, gt, invert, isinf, isnan, le, log, log1p, lt, maximum, minimum,
                             mod, mul, neg, neq, or_, pow, sigmoid, sign, sin, softplus, sqr, sqrt,
@@ -19,48 +20,6 @@ __all__ = [
 square = sqr
 true_divide = true_div
 round = _E.round_op
-
-
-def _reduce(op_class, x, axis, keepdims):
-    x = as_tensor_variable(x)
-    axes = _R.normalize_axis(axis, x.ndim, op_class.__name__.lower(), x)
-    return op_class(axes, keepdims)(x)
-
-
-def sum(x, axis=None, keepdims=False, dtype=None):
-    """Sum over ``axis`` (all axes by default), as ``np.sum``."""
-    out = _reduce(_R.Sum, x, axis, keepdims)
-    return cast(out, dtype) if dtype is not None else out
-
-
-def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis``, as ``np.mean``."""
-    return _reduce(_R.Mean, x, axis, keepdims)
-
-
-def max(x, axis=None, keepdims=False):
-    """Maximum over ``axis``; its gradient is split evenly among tied maxima."""
-    return _reduce(_R.Max, x, axis, keepdims)
-
-
-def min(x, axis=None, keepdims=False):
-    """Minimum over ``axis``; its gradient is split evenly among tied minima."""
-    return _reduce(_R.Min, x, axis, keepdims)
-
-
-def prod(x, axis=None, keepdims=False):
-    """Product over ``axis``."""
-    return _reduce(_R.Prod, x, axis, keepdims)
-
-
-def argmax(x, axis=None, keepdims=False):
-    """Index of the maximum along ``axis`` (of the flattened array when None)."""
-    return _reduce(_R.ArgMax, x, axis, keepdims)
-
-
-def argmin(x, axis=None, keepdims=False):
-    """Index of the minimum along ``axis`` (of the flattened array when None)."""
-    return _reduce(_R.ArgMin, x, axis, keepdims)
 
 
 def clip(x, a_min, a_max):
