@@ -94,7 +94,7 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
         if all(g is None for g in out_grads):
             continue
         out_grads = [g if g is not None else zeros_like(o) for g, o in zip(out_grads, node.outputs)]
-        in_grads = node.op.grad(node.inputs, out_grads)
+        in_grads = node.op.grad(node.inputs, node.outputs, out_grads)
         if len(in_grads) != len(node.inputs):
             raise RuntimeError(f"{node.op}.grad returned {len(in_grads)} gradients for "
                                f"{len(node.inputs)} inputs")

@@ -175,7 +175,7 @@ class SplitHalves(Op):
         half = len(x) // 2
         return [x[:half].copy(), x[half:].copy()]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         g1, g2 = output_grads
         half = g1.shape[0]
         zeros = T.zeros_like(inputs[0])
@@ -224,7 +224,7 @@ class WrongSquare(Op):
     def perform(self, node, inputs):
         return [inputs[0] ** 2]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         return [output_grads[0] * inputs[0] * 3]
 
 

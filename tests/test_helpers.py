@@ -32,7 +32,7 @@ class Faulty(Op):
             return [tuple(s + 1 for s in input_shapes[0])]
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         return [output_grads[0] * 2]
 
 

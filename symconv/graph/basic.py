@@ -161,7 +161,9 @@ class Op:
       and hashing come from them, which is what lets identical nodes merge.
     - ``make_node(*inputs)``: check types and return an :class:`Apply`.
     - ``perform(node, inputs)``: compute, returning a list of output arrays.
-    - ``grad(inputs, output_grads)``: one symbolic gradient (or None) per input.
+    - ``grad(inputs, outputs, output_grads)``: one symbolic gradient (or None) per
+      input, given the node's outputs (so that no gradient computes its forward
+      again, as PyTensor's ``L_op``) and the gradients reaching them.
     - ``infer_shape(node, input_shapes)``: output shapes from input shapes.
 
     and, where they apply, what the compiled kernels may do with memory:
@@ -203,7 +205,7 @@ class Op:
     def perform(self, node, inputs):
         raise NotImplementedError(f"{self} has no perform")
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} has no gradient")
 
     def infer_shape(self, node, input_shapes):

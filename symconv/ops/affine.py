@@ -67,5 +67,5 @@ class Affine(Op):
         shape = (input_shapes[0][0], input_shapes[1][1])
         return [shape] * len(node.outputs)
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation")

@@ -37,7 +37,7 @@ class ARange(Op):
     def infer_shape(self, node, input_shapes):
         raise NotImplementedError("arange's length depends on its bounds' values")
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         return [None, None, None]
 
 
@@ -67,7 +67,7 @@ class Alloc(Op):
     def infer_shape(self, node, input_shapes):
         raise NotImplementedError("alloc's shape depends on its inputs' values")
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         value = inputs[0]
         gv = E.sum_to(output_grads[0], value) if value.type.is_float else None
         return [gv] + [None] * (len(inputs) - 1)

@@ -36,7 +36,7 @@ class Dot(Op):
         sx, sy = input_shapes
         return [tuple(sx[:-1]) + tuple(sy[1:])]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         from .shape import dimshuffle
         x, y = inputs
         (g,) = output_grads
@@ -85,7 +85,7 @@ class ScaledDot(Op):
     def infer_shape(self, node, input_shapes):
         return [(input_shapes[0][0], input_shapes[1][1])]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation")
 
 
@@ -126,5 +126,5 @@ class Gemm(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation")

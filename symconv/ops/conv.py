@@ -313,7 +313,7 @@ class Conv2d(_Conv2dBase):
         (ph, pw), (sh, sw) = self.padding(kh, kw), self.subsample
         return [(b, f, output_size(h, kh, ph, sh), output_size(wd, kw, pw, sw))]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         x, w = inputs
         (gy,) = output_grads
         gx = self._same(Conv2dGradInputs)(w, gy, spatial_shape(x, self.input_shape))
@@ -347,7 +347,7 @@ class Conv2dGradWeights(_Conv2dBase):
         gw = conv2d_grad_weights(x, gy, (kh, kw), **self._params(kh, kw))
         return [gw.astype(node.outputs[0].dtype, copy=False)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         x, gy, _ = inputs
         (g,) = output_grads  # shaped like the filters
         gx = self._same(Conv2dGradInputs)(g, gy, spatial_shape(x, self.input_shape))
@@ -380,7 +380,7 @@ class Conv2dGradInputs(_Conv2dBase):
         gx = conv2d_grad_inputs(w, gy, (h, wd), **self._params(w.shape[2], w.shape[3]))
         return [gx.astype(node.outputs[0].dtype, copy=False)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         w, gy, _ = inputs
         (g,) = output_grads  # shaped like the input
         gw = self._same(Conv2dGradWeights)(g, gy, spatial_shape(w, self.filter_shape))

@@ -310,7 +310,7 @@ class ConvPool(Op):
         shapes = {"out": out, "pre": out, "mask": mask, "cols": cols}
         return [shapes[name] for name in self.output_names()]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation; "
                                   "take gradients of the original graph")
 
@@ -352,7 +352,7 @@ class ConvPoolGrad(Op):
         shapes = {"gw": input_shapes[4], "gx": input_shapes[3]}
         return [shapes[name] for name in self.want]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation")
 
 

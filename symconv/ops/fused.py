@@ -183,7 +183,7 @@ class FusedElemwise(Op):
             shapes.append(instruction_shape(instr, args))
         return [shapes[k] for k in self.outputs]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is built by the compiler after differentiation; "
                                   "take gradients of the original graph")
 

@@ -147,7 +147,7 @@ class Subtensor(Op):
     def infer_shape(self, node, input_shapes):
         raise NotImplementedError("an index's result shape depends on the index values")
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         x, *index_vars = inputs
         if not x.type.is_float:
             return [None] * len(inputs)
@@ -201,7 +201,7 @@ class IncSubtensor(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         x, y, *index_vars = inputs
         (g,) = output_grads
         gx = IncSubtensor(self.spec, True)(g, E.cast(0, g.dtype), *index_vars) \

@@ -63,7 +63,7 @@ class Join(Op):
         first[self.axis] = total
         return [tuple(first)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         from .indexing import getitem
         from .shape import shape
         (g,) = output_grads

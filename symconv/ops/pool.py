@@ -329,15 +329,15 @@ class Pool(_PoolBase):
     def infer_shape(self, node, input_shapes):
         return [self.output_shape(input_shapes[0], "input")]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         (gy,) = output_grads
         if not x.type.is_float:
             return [None]
         if self.mode == "max":
-            return [self._same(MaxPoolGrad)(x, self(x), gy)]
+            return [self._same(MaxPoolGrad)(x, outputs[0], gy)]
         if self.mode == "l2":
-            return [self._same(L2PoolGrad)(x, self(x), gy)]
+            return [self._same(L2PoolGrad)(x, outputs[0], gy)]
         return [self._same(AveragePoolGrad)(x, gy)]
 
 
@@ -370,7 +370,7 @@ class MaxPoolGrad(_PoolBase):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         x, y, _ = inputs
         (g,) = output_grads
         # piecewise constant in x and y: only the output gradient has a gradient
@@ -407,7 +407,7 @@ class MaxPoolGradGrad(_PoolBase):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         x, y, _ = inputs
         (g,) = output_grads
         return [None, None, self._same(MaxPoolGrad)(x, y, g)]
@@ -435,7 +435,7 @@ class AveragePoolGrad(_PoolBase):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         # linear in gy, and the adjoint of the spreading is the pooling itself
         x, _ = inputs
         (g,) = output_grads
@@ -470,7 +470,7 @@ class L2PoolGrad(_PoolBase):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         from . import elemwise as E
         x, y, gy = inputs
         (g,) = output_grads

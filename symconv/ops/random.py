@@ -86,7 +86,7 @@ class RandomOp(Op):
     def infer_shape(self, node, input_shapes):
         raise NotImplementedError("a random draw's shape is the value of its size input")
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         # the sample is treated as a constant with respect to its size and parameters
         return [None] * len(inputs)
 

@@ -113,7 +113,7 @@ class Sum(Reduce):
     def output_dtype(self, x):
         return _sum_dtype(x)
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         if not x.type.is_float:
             return [None]
@@ -126,7 +126,7 @@ class Mean(Reduce):
     def output_dtype(self, x):
         return np.mean(np.ones(1, dtype=x.dtype)).dtype.name
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         if not x.type.is_float:
             return [None]
@@ -144,13 +144,12 @@ class Prod(Reduce):
     def output_dtype(self, x):
         return _sum_dtype(x)
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         # d prod / d x_i = prod / x_i: exact for inputs without zeros
         (x,) = inputs
         if not x.type.is_float:
             return [None]
-        out = self(x)
-        g = self._expanded(E.mul(output_grads[0], out), x)
+        g = self._expanded(E.mul(output_grads[0], outputs[0]), x)
         return [E.true_div(broadcast_like(g, x), x)]
 
 
@@ -169,7 +168,7 @@ def _extreme_grad(op, x, g):
 class Max(Reduce):
     numpy_fn = staticmethod(np.max)
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         if not x.type.is_float:
             return [None]
@@ -179,7 +178,7 @@ class Max(Reduce):
 class Min(Reduce):
     numpy_fn = staticmethod(np.min)
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         if not x.type.is_float:
             return [None]
@@ -207,7 +206,7 @@ class _ArgReduce(Reduce):
                 out = np.reshape(out, reduced_shape(x.shape, self.axis, True))
         return [np.asarray(out, dtype="int64")]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         return [None]
 
 
@@ -238,7 +237,7 @@ class SumTo(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         g, x = inputs
         return [broadcast_like(output_grads[0], g), None]
 
@@ -270,7 +269,7 @@ class BroadcastLike(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         g, x = inputs
         return [E.sum_to(output_grads[0], g), None]
 

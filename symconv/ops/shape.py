@@ -21,7 +21,7 @@ class Shape(Op):
     def infer_shape(self, node, input_shapes):
         return [(len(input_shapes[0]),)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         return [None]
 
 
@@ -50,7 +50,7 @@ class MakeVector(Op):
     def infer_shape(self, node, input_shapes):
         return [(len(input_shapes),)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         from .indexing import getitem
         return [getitem(output_grads[0], i) if v.type.is_float else None
                 for i, v in enumerate(inputs)]
@@ -143,7 +143,7 @@ class Reshape(Op):
     def infer_shape(self, node, input_shapes):
         raise NotImplementedError("reshape's output shape depends on the shape argument's value")
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         x, _ = inputs
         return [reshape(output_grads[0], shape(x), ndim=x.ndim), None]
 
@@ -176,7 +176,7 @@ class Flatten(Op):
         (s,) = input_shapes
         return [tuple(s[:self.ndim - 1]) + (int(np.prod(s[self.ndim - 1:])),)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         return [reshape(output_grads[0], shape(x), ndim=x.ndim)]
 
@@ -235,7 +235,7 @@ class DimShuffle(Op):
         (s,) = input_shapes
         return [tuple(1 if p == "x" else s[p] for p in self.pattern)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         (g,) = output_grads
         # drop the inserted axes, put the kept ones back in order, reinsert the dropped ones

@@ -85,9 +85,8 @@ class Softmax(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
-        (x,) = inputs
-        return [SoftmaxGrad()(output_grads[0], self(x))]
+    def grad(self, inputs, outputs, output_grads):
+        return [SoftmaxGrad()(output_grads[0], outputs[0])]
 
 
 class LogSoftmax(Op):
@@ -103,9 +102,8 @@ class LogSoftmax(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
-    def grad(self, inputs, output_grads):
-        (x,) = inputs
-        return [LogSoftmaxGrad()(output_grads[0], self(x))]
+    def grad(self, inputs, outputs, output_grads):
+        return [LogSoftmaxGrad()(output_grads[0], outputs[0])]
 
 
 class SoftmaxGrad(Op):
@@ -123,7 +121,7 @@ class SoftmaxGrad(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         gy, sm = inputs
         (g,) = output_grads
         s = _rowsum(E.mul(gy, sm))
@@ -148,7 +146,7 @@ class LogSoftmaxGrad(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         gy, lsm = inputs
         (g,) = output_grads
         sm = E.exp(lsm)
@@ -197,7 +195,7 @@ class CategoricalCrossentropy1Hot(Op):
     def infer_shape(self, node, input_shapes):
         return [(input_shapes[0][0],)]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         p, labels = inputs
         return [CategoricalCrossentropy1HotGrad()(output_grads[0], p, labels), None]
 
@@ -224,7 +222,7 @@ class CategoricalCrossentropy1HotGrad(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         from .basic import arange
         from .indexing import getitem
         gy, p, labels = inputs

@@ -25,7 +25,7 @@ class Scale(Op):
     def perform(self, node, inputs):
         return [inputs[0] * self.factor]
 
-    def grad(self, inputs, output_grads):
+    def grad(self, inputs, outputs, output_grads):
         return [Scale(self.factor)(output_grads[0])]
 
     def infer_shape(self, node, input_shapes):
@@ -56,7 +56,7 @@ def test_op_defaults():
     with raises_naming(NotImplementedError, "bare", "perform"):
         Bare().perform(None, [])
     with raises_naming(NotImplementedError, "bare", "gradient"):
-        Bare().grad([], [])
+        Bare().grad([], [], [])
     assert str(Bare()) == "bare" and Bare() == Bare()
 
 

@@ -138,4 +138,4 @@ def test_the_gradient_method_is_not_shadowed_by_a_setting():
     op = ConvPool(Conv2d(), (2, 2), "relu", bias=True, keep_for_grad=True)
     assert callable(op.grad)
     with pytest.raises(NotImplementedError, match="original graph"):
-        op.grad([], [])
+        op.grad([], [], [])

@@ -48,7 +48,7 @@ def test_stack_gradient_and_integer_inputs_get_none():
     check_grad(lambda x, y: T.stack([x, y], axis=1), [A, A + 1])
     x, i = T.dvector("x"), T.lvector("i")
     node = Join(0)(x, i).owner
-    assert node.op.grad(node.inputs, [T.dvector()])[1] is None
+    assert node.op.grad(node.inputs, node.outputs, [T.dvector()])[1] is None
 
 
 def test_errors_name_the_tensors():
