@@ -129,8 +129,12 @@ def conv_pool(fgraph, node):
             want = tuple(k for k in ("gw", "gx") if k in found)
             if not want:
                 continue
+            # the pooled gradient may itself be one of the shape uses redirected above
+            # (sum_to(g, p) reads p for its shape): read the redirected one, or p
+            # would stay alive and be fused again on its own
+            gp = replace.get(gnode.inputs[2], gnode.inputs[2])
             results = ConvPoolGrad(cnode.op, op.ws, want, window_major).make_node(
-                gnode.inputs[2], mask, cols, x, w).outputs
+                gp, mask, cols, x, w).outputs
             for k, v in zip(want, results):
                 replace[found[k].outputs[0]] = v
     return replace

@@ -18,13 +18,15 @@ B = RNG.standard_normal(4)
 UNFUSED = (Conv2d, Pool, MaxPoolGrad, Conv2dGradWeights, Conv2dGradInputs)
 
 
-def _layer(act, bias=True, border_mode="valid", ws=(2, 2), with_gx=True, cost_of=None):
+def _layer(act, bias=True, border_mode="valid", ws=(2, 2), with_gx=True, cost_of=None,
+           static=True):
     def build(mode):
-        w = sc.shared(W, name="w", shape=W.shape)
-        b = sc.shared(B, name="b", shape=B.shape)
-        x = sc.shared(X, name="x", shape=X.shape)
-        c = nnet.conv2d(x, w, filter_shape=W.shape, input_shape=X.shape,
-                        border_mode=border_mode)
+        shapes = {"w": W.shape, "b": B.shape, "x": X.shape} if static else {}
+        w = sc.shared(W, name="w", shape=shapes.get("w"))
+        b = sc.shared(B, name="b", shape=shapes.get("b"))
+        x = sc.shared(X, name="x", shape=shapes.get("x"))
+        hints = dict(filter_shape=W.shape, input_shape=X.shape) if static else {}
+        c = nnet.conv2d(x, w, border_mode=border_mode, **hints)
         p = nnet.pool_2d(c, ws=ws, ignore_border=True)
         z = p + b.dimshuffle("x", 0, "x", "x") if bias else p
         out = act(z) if act else z
@@ -48,6 +50,21 @@ def test_conv_pool_bias_activation_and_gradient_fuse(act):
     (bwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPoolGrad)]
     assert bwd.want == ("gw", "gx")
     assert not fwd.window_major and not bwd.window_major   # col2im needs the plain order
+    assert f.rewrites.fired("conv_pool") == 1
+
+
+@pytest.mark.parametrize("act", [nnet.relu, lambda z: T.maximum(0, z), lambda z: T.maximum(z, 0.0)],
+                         ids=["relu", "maximum(0, z)", "maximum(z, 0.0)"])
+def test_hand_written_layer_without_static_shapes_fuses_once(act):
+    # shapes unknown until run time: the bias gradient reads the pooled values for
+    # their shape (sum_to(g, p)), which must not keep a second forward alive
+    f = check_rewrite(_layer(act, static=False), calls=[()] * 2, present=(ConvPool, ConvPoolGrad),
+                      absent=UNFUSED, rtol=1e-10, atol=1e-12)
+    ops = compiled_ops(f)
+    assert sum(isinstance(op, ConvPool) for op in ops) == 1
+    assert sum(isinstance(op, ConvPoolGrad) for op in ops) == 1
+    (fwd,) = [op for op in ops if isinstance(op, ConvPool)]
+    assert fwd.act == "relu" and fwd.bias and fwd.keep_for_grad
     assert f.rewrites.fired("conv_pool") == 1
 
 
