@@ -4,7 +4,7 @@ lines that compute them.
 A rule's :meth:`Lowering.storage` says, per output, whether it is written into a
 plan buffer (``BUFFER``), is a view of some inputs (``VIEW``) or is a fresh array
 on every call (``FRESH``); :meth:`Lowering.emit` appends the plan's source lines
-through the :class:`~symconv.compile.planbuilder.Emitter` it is given. The base
+through the :class:`~symconv.compile.emitter.Emitter` it is given. The base
 class is the rule of ops without one of their own: a call of their ``perform``.
 """
 import numpy as np
