@@ -378,15 +378,15 @@ def _duration(seconds):
 
 
 def _load_data(s, say):
-    from . import network3
+    from .network import size
     from .training import jobs
 
     started = time.perf_counter()
     data = jobs.load_data(s)
     training, validation, test = data
-    say(f"data: {network3.size(training):,} training images"
-        + (" (expanded)" if s["expand"] else "") + f", {network3.size(validation):,} "
-        f"validation, {network3.size(test):,} test ({time.perf_counter() - started:.1f} s "
+    say(f"data: {size(training):,} training images"
+        + (" (expanded)" if s["expand"] else "") + f", {size(validation):,} "
+        f"validation, {size(test):,} test ({time.perf_counter() - started:.1f} s "
         "to load)")
     return data
 
@@ -408,7 +408,7 @@ def _train_single(args, s, saved, checkpoint_path, record_path, say):
 
 
 def _train_ensemble(args, s, checkpoints, record_paths, say):
-    from .network3 import label_values
+    from .network import label_values
     from .training import jobs
     from .training.ensemble import ensemble_predictions, vote
 
@@ -578,13 +578,13 @@ def cmd_inspect(args):
     import symconv
     from symconv import printing
 
-    from . import network3
+    from .network import Network
     from .training import presets
     from .training.sgd import training_step
 
     preset = presets.get(args.preset)
     mbs = args.mini_batch_size
-    net = network3.Network(preset.layers(mbs, rng=np.random.RandomState(0)), mbs)
+    net = Network(preset.layers(mbs, rng=np.random.RandomState(0)), mbs)
     cost, grads, updates = training_step(net, preset.eta, preset.lmbda, 50000 // mbs)
     print(f"== {preset.name}: {preset.describe()}, mini-batch {mbs}")
     print("== the training step as built: cost and gradients")

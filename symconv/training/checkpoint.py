@@ -14,6 +14,8 @@ import zipfile
 import numpy as np
 
 from .. import atomic
+from ..layers import LAYER_TYPES, from_spec as layer_from_spec
+from ..network import Network
 from . import records
 
 FORMAT = "symconv-checkpoint"
@@ -130,36 +132,34 @@ class Checkpoint:
             set_stream_state(stream, saved)
 
     def build_network(self, mini_batch_size=None):
-        """A new Network of the saved architecture holding the saved parameters.
+        """A new network of the saved architecture holding the saved parameters.
 
-        ``mini_batch_size`` rebuilds it for another mini-batch size (for evaluation).
+        Parameters
+        ----------
+        mini_batch_size : int, optional
+            Rebuild it for another mini-batch size (for evaluation); by default
+            the saved one.
+
+        Returns
+        -------
+        symconv.network.Network
+            Train it further with :func:`symconv.training.sgd.train` (or resume
+            the checkpoint with ``resume=``).
+
+        Raises
+        ------
+        CheckpointError
+            Naming the file and the layer, when a layer cannot be rebuilt.
         """
-        from ..network3 import (ACTIVATIONS, ConvPoolLayer, FullyConnectedLayer, Network,
-                                SoftmaxLayer)
-
         mbs = mini_batch_size or self.mini_batch_size
         layers = []
         for j, spec in enumerate(self.meta["layers"]):
-            kind = spec.get("type")
-            activation = spec.get("activation_fn", "sigmoid")
-            if kind != "SoftmaxLayer" and activation not in ACTIVATIONS:
-                raise CheckpointError(f"{self.path}: layer {j} uses an activation function "
-                                      "symconv cannot name, so the network cannot be rebuilt; "
-                                      "build it in Python and call Checkpoint.restore")
-            if kind == "ConvPoolLayer":
-                layers.append(ConvPoolLayer(
-                    spec["filter_shape"], [mbs] + spec["image_shape"][1:], spec["poolsize"],
-                    ACTIVATIONS[activation], pool_mode=spec["pool_mode"], stride=spec["stride"],
-                    rng=np.random.RandomState(0)))
-            elif kind == "FullyConnectedLayer":
-                layers.append(FullyConnectedLayer(spec["n_in"], spec["n_out"],
-                                                  ACTIVATIONS[activation], spec["p_dropout"],
-                                                  rng=np.random.RandomState(0)))
-            elif kind == "SoftmaxLayer":
-                layers.append(SoftmaxLayer(spec["n_in"], spec["n_out"], spec["p_dropout"]))
-            else:
-                raise CheckpointError(f"{self.path}: layer {j} is a {kind}, which symconv cannot "
-                                      "rebuild")
+            try:
+                layers.append(layer_from_spec(spec, mbs))
+            except ValueError as exc:
+                hint = "; build it in Python and call Checkpoint.restore" \
+                    if spec.get("type") in LAYER_TYPES else ""
+                raise CheckpointError(f"{self.path}: layer {j} {exc}{hint}") from None
         net = Network(layers, mbs, seed=self.meta.get("seed"))
         self.restore(net)
         return net

@@ -1,12 +1,14 @@
 """Chapter 6's networks, by name, with the hyper-parameters and accuracies it publishes.
 
 ``PRESETS`` maps a name to a :class:`Preset`; ``Preset.layers(mini_batch_size)``
-builds fresh network3 layers. The ``quick`` preset is not in the chapter: it
+builds fresh :mod:`symconv.layers`. The ``quick`` preset is not in the chapter: it
 is what ``symconv train`` runs with no arguments: 3 epochs of a small ReLU
 convolutional network, which reach about 98% test accuracy in two to three
 minutes on two cores.
 """
 from dataclasses import dataclass
+
+from ..layers import ACTIVATIONS, ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,6 @@ class Preset:
         rng : numpy RandomState, optional
             Draws the initial weights (NumPy's global state by default).
         """
-        from ..network3 import ACTIVATIONS, ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
-
         mbs = mini_batch_size or self.mini_batch_size
         p = self.dropout if dropout is None else dropout
         name = activation or self.activation
