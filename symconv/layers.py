@@ -19,7 +19,8 @@ from symconv import tensor as T
 from symconv.config import config
 
 __all__ = ["ConvPoolLayer", "FullyConnectedLayer", "SoftmaxLayer", "dropout_layer", "from_spec",
-           "linear", "ReLU", "sigmoid", "tanh", "ACTIVATIONS", "activation_name"]
+           "linear", "ReLU", "sigmoid", "tanh", "ACTIVATIONS", "activation", "activation_name",
+           "canonical_activation"]
 
 
 # ---------------------------------------------------------------------------
@@ -39,17 +40,48 @@ def ReLU(z):
 sigmoid = T.sigmoid
 tanh = T.tanh
 
-# how checkpoints name an activation, so that a saved network can be rebuilt
-ACTIVATIONS = {"linear": linear, "ReLU": ReLU, "sigmoid": sigmoid, "tanh": tanh}
+# One name per activation, lowercase, the same in presets, checkpoints, the command line
+# and the compiler's fused kernels (symconv.ops.affine.AFFINE_ACTIVATIONS), so that a
+# name read anywhere needs no translation. The functions keep Nielsen's names (ReLU).
+ACTIVATIONS = {"sigmoid": sigmoid, "relu": ReLU, "tanh": tanh, "linear": linear}
 
 
 def activation_name(fn):
-    """The name under which ``fn`` is stored in a checkpoint, or None if it has none."""
+    """The canonical name of the activation function ``fn``, or None if it has none.
+
+    ``symconv.nnet.relu`` and ``symconv.nnet.sigmoid`` are named like
+    network3's ``ReLU`` and ``sigmoid``.
+    """
     for name, known in ACTIVATIONS.items():
         if fn is known:
             return name
-    aliases = {id(getattr(nnet, "sigmoid", None)): "sigmoid", id(getattr(nnet, "relu", None)): "ReLU"}
+    aliases = {id(getattr(nnet, "sigmoid", None)): "sigmoid", id(getattr(nnet, "relu", None)): "relu"}
     return aliases.get(id(fn))
+
+
+def canonical_activation(name):
+    """The canonical name of the activation called ``name``, in any case (``"ReLU"`` -> ``"relu"``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the activations there are.
+    """
+    canonical = name.lower() if isinstance(name, str) else name
+    if canonical not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}: use one of {', '.join(ACTIVATIONS)}")
+    return canonical
+
+
+def activation(name):
+    """The activation function called ``name``, in any case: ``activation("ReLU") is ReLU``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the activations there are.
+    """
+    return ACTIVATIONS[canonical_activation(name)]
 
 
 # ---------------------------------------------------------------------------
@@ -329,13 +361,14 @@ def from_spec(spec, mini_batch_size, rng=None):
     rng = np.random.RandomState(0) if rng is None else rng
     if kind == "SoftmaxLayer":
         return SoftmaxLayer(spec["n_in"], spec["n_out"], spec["p_dropout"])
-    activation = spec.get("activation_fn", "sigmoid")
-    if activation not in ACTIVATIONS:
+    try:
+        # any case: descriptions written before the names were lowercase say "ReLU"
+        fn = activation(spec.get("activation_fn", "sigmoid"))
+    except ValueError:
         raise ValueError("uses an activation function symconv cannot name, so the network "
-                         "cannot be rebuilt")
+                         "cannot be rebuilt") from None
     if kind == "ConvPoolLayer":
         return ConvPoolLayer(spec["filter_shape"], [mini_batch_size] + spec["image_shape"][1:],
-                             spec["poolsize"], ACTIVATIONS[activation],
-                             pool_mode=spec["pool_mode"], stride=spec["stride"], rng=rng)
-    return FullyConnectedLayer(spec["n_in"], spec["n_out"], ACTIVATIONS[activation],
-                               spec["p_dropout"], rng=rng)
+                             spec["poolsize"], fn, pool_mode=spec["pool_mode"],
+                             stride=spec["stride"], rng=rng)
+    return FullyConnectedLayer(spec["n_in"], spec["n_out"], fn, spec["p_dropout"], rng=rng)

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import symconv
 from symconv import layers, network, network3
 from symconv.layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
 from tests.helpers import raises_naming
@@ -66,3 +67,23 @@ def test_descriptions_symconv_cannot_rebuild_are_named():
     spec = dict(FullyConnectedLayer(30, 20).spec(), activation_fn=None)
     with raises_naming(ValueError, "activation function symconv cannot name"):
         layers.from_spec(spec, 10)
+
+
+def test_one_name_per_activation_the_compilers():
+    from symconv.ops.affine import AFFINE_ACTIVATIONS
+
+    assert list(layers.ACTIVATIONS) == ["sigmoid", "relu", "tanh", "linear"]
+    assert set(layers.ACTIVATIONS) - {"linear"} == set(AFFINE_ACTIVATIONS) - {None}
+    for fn, name in [(layers.ReLU, "relu"), (layers.sigmoid, "sigmoid"), (layers.tanh, "tanh"),
+                     (layers.linear, "linear"), (symconv.nnet.relu, "relu")]:
+        assert layers.activation_name(fn) == name
+        assert layers.activation(name) is layers.ACTIVATIONS[name]
+    assert layers.activation("ReLU") is layers.ReLU and layers.canonical_activation("ReLU") == "relu"
+    assert FullyConnectedLayer(30, 20, layers.ReLU).spec()["activation_fn"] == "relu"
+    with raises_naming(ValueError, "'softplus'", "sigmoid, relu, tanh, linear"):
+        layers.activation("softplus")
+
+
+def test_a_description_written_with_ReLU_is_rebuilt():
+    spec = dict(FullyConnectedLayer(30, 20, layers.ReLU).spec(), activation_fn="ReLU")
+    assert layers.from_spec(spec, 10).activation_fn is layers.ReLU

@@ -4,6 +4,7 @@ import contextlib
 import os
 import time
 
+from ..layers import ACTIVATIONS
 from . import members
 from .options import plural, positive_int, probability
 
@@ -38,8 +39,9 @@ def add_parser(commands):
     train.add_argument("--mini-batch-size", type=positive_int, help="examples per mini-batch")
     train.add_argument("--dropout", type=probability, metavar="P",
                        help="p_dropout of the fully connected and softmax layers")
-    train.add_argument("--activation", choices=["sigmoid", "ReLU", "tanh", "linear"],
-                       help="activation function of the hidden layers")
+    # str.lower: Nielsen's spelling (ReLU) is accepted, the canonical name is kept
+    train.add_argument("--activation", type=str.lower, choices=list(ACTIVATIONS),
+                       help="activation function of the hidden layers (any case: ReLU is relu)")
     train.add_argument("--expand", action="store_true", default=None,
                        help="train on the expanded data (each image plus 4 one-pixel shifts)")
     train.add_argument("--ensemble", type=positive_int, metavar="N",

@@ -6,6 +6,11 @@ network), the mini-batch size, the states of the dropout random streams and
 the training state (epoch, next mini-batch, best accuracies, per-epoch records).
 Nothing is pickled, so loading one never runs code; files are written
 atomically, so an interrupted save leaves the previous checkpoint intact.
+
+Versions: 2 names activation functions by their canonical lowercase names
+(``"relu"``). Version 1 files (``"ReLU"``) are read as well: :func:`load`
+brings their descriptions and run settings to the current names, so the rest
+of symconv sees one spelling.
 """
 import json
 import os
@@ -14,12 +19,13 @@ import zipfile
 import numpy as np
 
 from .. import atomic
-from ..layers import LAYER_TYPES, from_spec as layer_from_spec
+from ..layers import LAYER_TYPES, canonical_activation, from_spec as layer_from_spec
 from ..network import Network
 from . import records
 
 FORMAT = "symconv-checkpoint"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class CheckpointError(ValueError):
@@ -71,10 +77,43 @@ def load(path):
         meta = {}
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a symconv checkpoint (no '{FORMAT}' metadata)")
-    if meta.get("version") != VERSION:
+    if meta.get("version") not in READABLE_VERSIONS:
         raise CheckpointError(f"{path}: checkpoint format version {meta.get('version')}, this "
-                              f"symconv reads version {VERSION}")
-    return Checkpoint(path, meta, arrays)
+                              f"symconv reads versions "
+                              f"{', '.join(map(str, READABLE_VERSIONS))}")
+    return Checkpoint(path, upgrade(meta), arrays)
+
+
+def upgrade(meta):
+    """``meta`` of any readable version, in the current version's names (a copy).
+
+    Activation names become canonical (``"ReLU"`` -> ``"relu"``) in the layer
+    descriptions and in the run's settings (``state["info"]``), so that a run
+    saved by an earlier version resumes, and counts as the same run for
+    :func:`symconv.training.jobs.same_run`. Names symconv does not know are
+    left as they are, for the error that rebuilding gives.
+    """
+    meta = dict(meta)
+    meta["layers"] = [_upgrade_layer(spec) for spec in meta.get("layers", [])]
+    state = dict(meta.get("state", {}))
+    if "activation" in state.get("info", {}):
+        state["info"] = dict(state["info"], activation=_known(state["info"]["activation"]))
+    meta["state"] = state
+    return meta
+
+
+def _upgrade_layer(spec):
+    spec = dict(spec)
+    if "activation_fn" in spec:
+        spec["activation_fn"] = _known(spec["activation_fn"])
+    return spec
+
+
+def _known(name):
+    try:
+        return canonical_activation(name)
+    except ValueError:
+        return name
 
 
 class Checkpoint:

@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from ..layers import canonical_activation
 from ..network import Network, load_data_shared
 from . import checkpoint as ckpt
 from . import presets
@@ -32,6 +33,8 @@ def settings_for(preset_name, **overrides):
     if unknown:
         raise ValueError(f"unknown run settings {sorted(unknown)}")
     settings.update({k: v for k, v in overrides.items() if v is not None})
+    # the canonical name, so that same_run compares names, not spellings
+    settings["activation"] = canonical_activation(settings["activation"])
     return settings
 
 
