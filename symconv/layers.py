@@ -11,6 +11,8 @@ fresh layer from one (checkpoints keep the descriptions).
 :mod:`symconv.network` wires layers into a network; training sits above both
 and :mod:`symconv.network3` re-exports them under Nielsen's names.
 """
+import warnings
+
 import numpy as np
 
 import symconv
@@ -105,15 +107,19 @@ class ConvPoolLayer:
     pool_mode : {"max", "l2", "average"}
         How a window is pooled: its maximum (network3), the square root of its
         sum of squares, or its mean.
-    stride : tuple of 2 ints
-        The convolution's step (network3 uses 1).
+    subsample : tuple of 2 ints
+        The convolution's step along rows and columns (network3 uses 1):
+        Theano's name in ``conv2d``.
     rng : numpy RandomState or Generator, optional
         Draws the initial weights; by default NumPy's global random state, as
         in network3.
+    stride : tuple of 2 ints, optional
+        Deprecated: the former name of ``subsample``. It warns, since in
+        ``pool_2d`` ``stride`` is the pooling step instead.
     """
 
     def __init__(self, filter_shape, image_shape, poolsize=(2, 2), activation_fn=sigmoid,
-                 pool_mode="max", stride=(1, 1), rng=None):
+                 pool_mode="max", subsample=(1, 1), rng=None, *, stride=None):
         self.filter_shape = tuple(int(s) for s in filter_shape)
         self.image_shape = tuple(int(s) for s in image_shape)
         self.poolsize = tuple(int(s) for s in poolsize)
@@ -122,7 +128,7 @@ class ConvPoolLayer:
             raise ValueError(f"ConvPoolLayer: pool_mode must be one of {sorted(_POOL_MODES)}, "
                              f"got {pool_mode!r}")
         self.pool_mode = pool_mode
-        self.stride = tuple(int(s) for s in stride)
+        self.subsample = _subsample_or_stride(subsample, stride)
         self._check_shapes()
         rng = np.random if rng is None else rng
         n_out = (self.filter_shape[0] * np.prod(self.filter_shape[2:]) / np.prod(self.poolsize))
@@ -145,13 +151,20 @@ class ConvPoolLayer:
         rows, cols = self.conv_output_size()
         if rows < 1 or cols < 1 or rows < self.poolsize[0] or cols < self.poolsize[1]:
             raise ValueError(f"ConvPoolLayer: {self.filter_shape[2]}x{self.filter_shape[3]} "
-                             f"filters with stride {self.stride} on {self.image_shape[2]}x"
+                             f"filters with subsample {self.subsample} on {self.image_shape[2]}x"
                              f"{self.image_shape[3]} images give {rows}x{cols} maps, too small "
                              f"for {self.poolsize} pooling")
 
+    @property
+    def stride(self):
+        """Deprecated: the former name of :attr:`subsample`, the convolution's step."""
+        warnings.warn("ConvPoolLayer.stride is now ConvPoolLayer.subsample (the convolution's "
+                      "step, as Theano's conv2d names it)", DeprecationWarning, stacklevel=2)
+        return self.subsample
+
     def conv_output_size(self):
         """(rows, columns) of each feature map after the valid convolution."""
-        return tuple((self.image_shape[2 + k] - self.filter_shape[2 + k]) // self.stride[k] + 1
+        return tuple((self.image_shape[2 + k] - self.filter_shape[2 + k]) // self.subsample[k] + 1
                      for k in range(2))
 
     def output_shape(self):
@@ -169,7 +182,7 @@ class ConvPoolLayer:
     def set_inpt(self, inpt, inpt_dropout, mini_batch_size):
         self.inpt = inpt.reshape(self.image_shape)
         conv_out = nnet.conv2d(input=self.inpt, filters=self.w, filter_shape=self.filter_shape,
-                               image_shape=self.image_shape, subsample=self.stride)
+                               image_shape=self.image_shape, subsample=self.subsample)
         pooled_out = nnet.pool_2d(conv_out, ws=self.poolsize, ignore_border=True,
                                   mode=_POOL_MODES[self.pool_mode])
         self.output = self.activation_fn(pooled_out + self.b.dimshuffle("x", 0, "x", "x"))
@@ -179,10 +192,24 @@ class ConvPoolLayer:
         return {"type": "ConvPoolLayer", "filter_shape": list(self.filter_shape),
                 "image_shape": list(self.image_shape), "poolsize": list(self.poolsize),
                 "activation_fn": activation_name(self.activation_fn),
-                "pool_mode": self.pool_mode, "stride": list(self.stride)}
+                "pool_mode": self.pool_mode, "subsample": list(self.subsample)}
 
     def short_name(self):
         return f"CP{self.filter_shape[0]}"
+
+
+def _subsample_or_stride(subsample, stride):
+    subsample = tuple(int(s) for s in subsample)
+    if stride is None:
+        return subsample
+    # pool_2d's stride is the pooling step: one word for two steps misled, so it is renamed
+    warnings.warn("ConvPoolLayer: stride= is deprecated, use subsample= (the convolution's "
+                  "step, as Theano's conv2d names it)", DeprecationWarning, stacklevel=3)
+    stride = tuple(int(s) for s in stride)
+    if subsample != (1, 1) and subsample != stride:
+        raise ValueError(f"ConvPoolLayer: subsample={subsample} and stride={stride} name the "
+                         "same step; give subsample only")
+    return stride
 
 
 class _DenseLayer:
@@ -370,5 +397,5 @@ def from_spec(spec, mini_batch_size, rng=None):
     if kind == "ConvPoolLayer":
         return ConvPoolLayer(spec["filter_shape"], [mini_batch_size] + spec["image_shape"][1:],
                              spec["poolsize"], fn, pool_mode=spec["pool_mode"],
-                             stride=spec["stride"], rng=rng)
+                             subsample=spec["subsample"], rng=rng)
     return FullyConnectedLayer(spec["n_in"], spec["n_out"], fn, spec["p_dropout"], rng=rng)

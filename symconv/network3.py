@@ -26,7 +26,7 @@ the same lines.
 Parameters are shared variables with static shapes (network3's have none), so
 shape mistakes show when the graph is built and printed graphs carry every size.
 
-What is added, all optional: ``ConvPoolLayer(pool_mode=..., stride=...)``, an
+What is added, all optional: ``ConvPoolLayer(pool_mode=..., subsample=...)``, an
 ``rng`` for the initial weights, a ``seed`` for the dropout masks,
 ``load_data_shared(expanded=..., train_size=...)``, and keyword options of
 ``SGD`` for progress lines, per-epoch records, checkpoints and resuming (see

@@ -122,6 +122,7 @@ def test_a_checkpoint_that_named_relu_ReLU_resumes(capsys, tmp_path):
     before = checkpoint.load(old)
     assert before.state["info"]["activation"] == "relu"        # read in today's names
     assert [spec.get("activation_fn") for spec in before.meta["layers"]] == ["relu", "relu", None]
+    assert before.meta["layers"][0]["subsample"] == [2, 2] and "stride" not in before.meta["layers"][0]
     code, out, _ = run(capsys, "train", "--resume", old, "--epochs", "3", "--record",
                        str(tmp_path / "old.csv"))
     assert code == 0, out
@@ -130,9 +131,10 @@ def test_a_checkpoint_that_named_relu_ReLU_resumes(capsys, tmp_path):
     assert after.state["epoch"] == 3 and after.meta["version"] == checkpoint.VERSION
     assert after.state["info"]["activation"] == "relu"
     assert [spec.get("activation_fn") for spec in after.meta["layers"]] == ["relu", "relu", None]
+    assert after.meta["layers"][0]["subsample"] == [2, 2] and "stride" not in after.meta["layers"][0]
 
     rng = np.random.RandomState(11)         # the same run, straight through
-    net = Network([ConvPoolLayer((3, 1, 4, 4), (10, 1, 28, 28), (2, 2), ReLU, stride=(2, 2),
+    net = Network([ConvPoolLayer((3, 1, 4, 4), (10, 1, 28, 28), (2, 2), ReLU, subsample=(2, 2),
                                  rng=rng),
                    FullyConnectedLayer(3 * 6 * 6, 8, ReLU, p_dropout=0.2, rng=rng),
                    SoftmaxLayer(8, 10, p_dropout=0.2)], 10, seed=11)

@@ -87,3 +87,19 @@ def test_one_name_per_activation_the_compilers():
 def test_a_description_written_with_ReLU_is_rebuilt():
     spec = dict(FullyConnectedLayer(30, 20, layers.ReLU).spec(), activation_fn="ReLU")
     assert layers.from_spec(spec, 10).activation_fn is layers.ReLU
+
+
+def test_the_convolutions_step_is_subsample_and_stride_still_works_with_a_warning():
+    layer = ConvPoolLayer((4, 1, 5, 5), (10, 1, 28, 28), subsample=(2, 2))
+    assert layer.subsample == (2, 2) and layer.conv_output_size() == (12, 12)
+    assert layer.spec()["subsample"] == [2, 2] and "stride" not in layer.spec()
+    with pytest.warns(DeprecationWarning, match="stride= is deprecated, use subsample="):
+        old = ConvPoolLayer((4, 1, 5, 5), (10, 1, 28, 28), stride=(2, 2))
+    assert old.subsample == (2, 2) and old.spec() == layer.spec()
+    with pytest.warns(DeprecationWarning, match="ConvPoolLayer.stride is now"):
+        assert old.stride == (2, 2)
+    with pytest.warns(DeprecationWarning), \
+            raises_naming(ValueError, "subsample=(2, 2)", "stride=(3, 3)", "give subsample only"):
+        ConvPoolLayer((4, 1, 5, 5), (10, 1, 28, 28), subsample=(2, 2), stride=(3, 3))
+    with raises_naming(ValueError, "subsample (3, 3)", "too small"):
+        ConvPoolLayer((4, 1, 5, 5), (10, 1, 7, 7), subsample=(3, 3))

@@ -8,9 +8,10 @@ Nothing is pickled, so loading one never runs code; files are written
 atomically, so an interrupted save leaves the previous checkpoint intact.
 
 Versions: 2 names activation functions by their canonical lowercase names
-(``"relu"``). Version 1 files (``"ReLU"``) are read as well: :func:`load`
-brings their descriptions and run settings to the current names, so the rest
-of symconv sees one spelling.
+(``"relu"``) and a convolutional layer's step ``subsample``. Version 1 files
+(``"ReLU"``, ``"stride"``) are read as well: :func:`load` brings their
+descriptions and run settings to the current names, so the rest of symconv
+sees one spelling.
 """
 import json
 import os
@@ -87,7 +88,8 @@ def load(path):
 def upgrade(meta):
     """``meta`` of any readable version, in the current version's names (a copy).
 
-    Activation names become canonical (``"ReLU"`` -> ``"relu"``) in the layer
+    A convolutional layer's ``stride`` becomes ``subsample``, and activation
+    names become canonical (``"ReLU"`` -> ``"relu"``) in the layer
     descriptions and in the run's settings (``state["info"]``), so that a run
     saved by an earlier version resumes, and counts as the same run for
     :func:`symconv.training.jobs.same_run`. Names symconv does not know are
@@ -106,6 +108,8 @@ def _upgrade_layer(spec):
     spec = dict(spec)
     if "activation_fn" in spec:
         spec["activation_fn"] = _known(spec["activation_fn"])
+    if spec.get("type") == "ConvPoolLayer" and "stride" in spec:
+        spec["subsample"] = spec.pop("stride")
     return spec
 
 
