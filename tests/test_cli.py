@@ -40,7 +40,7 @@ def test_presets_lists_chapter_6_with_published_accuracies(capsys):
     assert code == 0
     for name, accuracy in [("shallow", "97.80%"), ("relu", "99.23%"), ("ensemble", "99.67%")]:
         assert re.search(rf"^{name}\s+\S+\s+{re.escape(accuracy)}\s+", out, re.M), name
-    assert re.search(r"^quick\s+-\s+-\s+CP20-FC100-SM \(ReLU", out, re.M)
+    assert re.search(r"^quick\s+-\s+-\s+CP20-FC100-SM \(relu", out, re.M)
 
 
 def test_presets_estimate_the_time_of_an_epoch_and_of_a_run(capsys, monkeypatch):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from symconv import atomic
+from symconv.cli import main
 from symconv.data import loaders
 from symconv.training import checkpoint, lock, records
 from tests.test_cli import FAST, run, small_split  # noqa: F401  (small_split: autouse fixture)
@@ -107,6 +108,57 @@ def test_a_checkpoint_of_the_first_format_resumes(capsys, tmp_path):
     net.SGD(training, 3, 10, 0.5, validation, test, lmbda=0.1, report="quiet")
     for p in net.params:
         np.testing.assert_allclose(after.params[p.name], p.get_value(), rtol=1e-6, atol=1e-7)
+
+
+def test_a_checkpoint_that_named_relu_ReLU_resumes(capsys, tmp_path):
+    """tests/data/checkpoint-relu-stride.npz was written when activations were named "ReLU" in
+    checkpoints and run settings and the convolution's step was "stride": one epoch of
+    CP3-FC8-SM (4x4 filters, step 2) on 60 images."""
+    from symconv.network3 import ConvPoolLayer, FullyConnectedLayer, Network, ReLU, SoftmaxLayer
+    from tests.helpers import mnist_slices
+
+    old = str(tmp_path / "old.npz")
+    shutil.copy(os.path.join(HERE, "data", "checkpoint-relu-stride.npz"), old)
+    before = checkpoint.load(old)
+    assert before.state["info"]["activation"] == "relu"        # read in today's names
+    assert [spec.get("activation_fn") for spec in before.meta["layers"]] == ["relu", "relu", None]
+    assert before.meta["layers"][0]["subsample"] == [2, 2] and "stride" not in before.meta["layers"][0]
+    code, out, _ = run(capsys, "train", "--resume", old, "--epochs", "3", "--record",
+                       str(tmp_path / "old.csv"))
+    assert code == 0, out
+    assert "resuming" in out and "CP3-FC8-SM (preset 'relu'), 1 of 3 epochs done" in out
+    after = checkpoint.load(old)
+    assert after.state["epoch"] == 3 and after.meta["version"] == checkpoint.VERSION
+    assert after.state["info"]["activation"] == "relu"
+    assert [spec.get("activation_fn") for spec in after.meta["layers"]] == ["relu", "relu", None]
+    assert after.meta["layers"][0]["subsample"] == [2, 2] and "stride" not in after.meta["layers"][0]
+
+    rng = np.random.RandomState(11)         # the same run, straight through
+    net = Network([ConvPoolLayer((3, 1, 4, 4), (10, 1, 28, 28), (2, 2), ReLU, subsample=(2, 2),
+                                 rng=rng),
+                   FullyConnectedLayer(3 * 6 * 6, 8, ReLU, p_dropout=0.2, rng=rng),
+                   SoftmaxLayer(8, 10, p_dropout=0.2)], 10, seed=11)
+    training, validation, test = mnist_slices(60, 20, 20)
+    net.SGD(training, 3, 10, 0.1, validation, test, lmbda=0.1, report="quiet")
+    for p in net.params:
+        np.testing.assert_allclose(after.params[p.name], p.get_value(), rtol=1e-5, atol=1e-6)
+
+
+def test_activation_takes_nielsens_spelling_and_keeps_the_canonical_name(capsys, tmp_path):
+    ckpt = str(tmp_path / "run.npz")
+    code, out, _ = run(capsys, "train", *FAST, "--activation", "ReLU", "--checkpoint", ckpt)
+    assert code == 0 and out.startswith("symconv train: preset 'shallow': FC100-SM, relu, ")
+    saved = checkpoint.load(ckpt)
+    assert saved.meta["layers"][0]["activation_fn"] == "relu"
+    assert saved.state["info"]["activation"] == "relu"
+    with pytest.raises(SystemExit):
+        run(capsys, "train", "--activation", "softplus")
+    err = capsys.readouterr().err
+    assert "--activation: invalid choice: 'softplus'" in err
+    assert "'sigmoid', 'relu', 'tanh', 'linear'" in err
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "--activation {sigmoid,relu,tanh,linear}" in capsys.readouterr().out
 
 
 def test_checkpoint_and_record_paths_are_checked_before_any_work(capsys, tmp_path, loads):

@@ -212,7 +212,7 @@ def _conv_pool_reference(x, w, b, stride, pool, mode, activation):
                                               ("average", (2, 2), (2, 2)), ("max", (1, 2), (3, 2))])
 def test_conv_pool_layer_is_conv_then_pool_then_bias_then_activation(mode, stride, pool):
     layer = ConvPoolLayer(filter_shape=(4, 3, 3, 2), image_shape=(2, 3, 13, 12), poolsize=pool,
-                          activation_fn=ReLU, pool_mode=mode, stride=stride,
+                          activation_fn=ReLU, pool_mode=mode, subsample=stride,
                           rng=np.random.RandomState(0))
     x = symconv.tensor.matrix("x")
     layer.set_inpt(x, x, 2)

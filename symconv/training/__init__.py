@@ -1,6 +1,7 @@
-"""Training that a user can rely on, on top of :mod:`symconv.network3`.
+"""Training that a user can rely on, on top of :mod:`symconv.network` and :mod:`symconv.layers`
+(and below :mod:`symconv.network3`, whose ``Network.SGD`` runs :func:`.sgd.train`).
 
-- :mod:`.sgd`: network3's SGD loop (``Network.SGD`` runs it) with progress lines,
+- :mod:`.sgd`: network3's SGD loop with progress lines,
   records, checkpoints, resuming and a clean Ctrl-C;
 - :mod:`.progress`: the progress bar inside each epoch;
 - :mod:`.checkpoint`: parameters and training state in an ``.npz`` file;

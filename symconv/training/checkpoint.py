@@ -6,6 +6,12 @@ network), the mini-batch size, the states of the dropout random streams and
 the training state (epoch, next mini-batch, best accuracies, per-epoch records).
 Nothing is pickled, so loading one never runs code; files are written
 atomically, so an interrupted save leaves the previous checkpoint intact.
+
+Versions: 2 names activation functions by their canonical lowercase names
+(``"relu"``) and a convolutional layer's step ``subsample``. Version 1 files
+(``"ReLU"``, ``"stride"``) are read as well: :func:`load` brings their
+descriptions and run settings to the current names, so the rest of symconv
+sees one spelling.
 """
 import json
 import os
@@ -14,10 +20,13 @@ import zipfile
 import numpy as np
 
 from .. import atomic
+from ..layers import LAYER_TYPES, canonical_activation, from_spec as layer_from_spec
+from ..network import Network
 from . import records
 
 FORMAT = "symconv-checkpoint"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class CheckpointError(ValueError):
@@ -69,10 +78,46 @@ def load(path):
         meta = {}
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a symconv checkpoint (no '{FORMAT}' metadata)")
-    if meta.get("version") != VERSION:
+    if meta.get("version") not in READABLE_VERSIONS:
         raise CheckpointError(f"{path}: checkpoint format version {meta.get('version')}, this "
-                              f"symconv reads version {VERSION}")
-    return Checkpoint(path, meta, arrays)
+                              f"symconv reads versions "
+                              f"{', '.join(map(str, READABLE_VERSIONS))}")
+    return Checkpoint(path, upgrade(meta), arrays)
+
+
+def upgrade(meta):
+    """``meta`` of any readable version, in the current version's names (a copy).
+
+    A convolutional layer's ``stride`` becomes ``subsample``, and activation
+    names become canonical (``"ReLU"`` -> ``"relu"``) in the layer
+    descriptions and in the run's settings (``state["info"]``), so that a run
+    saved by an earlier version resumes, and counts as the same run for
+    :func:`symconv.training.jobs.same_run`. Names symconv does not know are
+    left as they are, for the error that rebuilding gives.
+    """
+    meta = dict(meta)
+    meta["layers"] = [_upgrade_layer(spec) for spec in meta.get("layers", [])]
+    state = dict(meta.get("state", {}))
+    if "activation" in state.get("info", {}):
+        state["info"] = dict(state["info"], activation=_known(state["info"]["activation"]))
+    meta["state"] = state
+    return meta
+
+
+def _upgrade_layer(spec):
+    spec = dict(spec)
+    if "activation_fn" in spec:
+        spec["activation_fn"] = _known(spec["activation_fn"])
+    if spec.get("type") == "ConvPoolLayer" and "stride" in spec:
+        spec["subsample"] = spec.pop("stride")
+    return spec
+
+
+def _known(name):
+    try:
+        return canonical_activation(name)
+    except ValueError:
+        return name
 
 
 class Checkpoint:
@@ -130,36 +175,34 @@ class Checkpoint:
             set_stream_state(stream, saved)
 
     def build_network(self, mini_batch_size=None):
-        """A new Network of the saved architecture holding the saved parameters.
+        """A new network of the saved architecture holding the saved parameters.
 
-        ``mini_batch_size`` rebuilds it for another mini-batch size (for evaluation).
+        Parameters
+        ----------
+        mini_batch_size : int, optional
+            Rebuild it for another mini-batch size (for evaluation); by default
+            the saved one.
+
+        Returns
+        -------
+        symconv.network.Network
+            Train it further with :func:`symconv.training.sgd.train` (or resume
+            the checkpoint with ``resume=``).
+
+        Raises
+        ------
+        CheckpointError
+            Naming the file and the layer, when a layer cannot be rebuilt.
         """
-        from ..network3 import (ACTIVATIONS, ConvPoolLayer, FullyConnectedLayer, Network,
-                                SoftmaxLayer)
-
         mbs = mini_batch_size or self.mini_batch_size
         layers = []
         for j, spec in enumerate(self.meta["layers"]):
-            kind = spec.get("type")
-            activation = spec.get("activation_fn", "sigmoid")
-            if kind != "SoftmaxLayer" and activation not in ACTIVATIONS:
-                raise CheckpointError(f"{self.path}: layer {j} uses an activation function "
-                                      "symconv cannot name, so the network cannot be rebuilt; "
-                                      "build it in Python and call Checkpoint.restore")
-            if kind == "ConvPoolLayer":
-                layers.append(ConvPoolLayer(
-                    spec["filter_shape"], [mbs] + spec["image_shape"][1:], spec["poolsize"],
-                    ACTIVATIONS[activation], pool_mode=spec["pool_mode"], stride=spec["stride"],
-                    rng=np.random.RandomState(0)))
-            elif kind == "FullyConnectedLayer":
-                layers.append(FullyConnectedLayer(spec["n_in"], spec["n_out"],
-                                                  ACTIVATIONS[activation], spec["p_dropout"],
-                                                  rng=np.random.RandomState(0)))
-            elif kind == "SoftmaxLayer":
-                layers.append(SoftmaxLayer(spec["n_in"], spec["n_out"], spec["p_dropout"]))
-            else:
-                raise CheckpointError(f"{self.path}: layer {j} is a {kind}, which symconv cannot "
-                                      "rebuild")
+            try:
+                layers.append(layer_from_spec(spec, mbs))
+            except ValueError as exc:
+                hint = "; build it in Python and call Checkpoint.restore" \
+                    if spec.get("type") in LAYER_TYPES else ""
+                raise CheckpointError(f"{self.path}: layer {j} {exc}{hint}") from None
         net = Network(layers, mbs, seed=self.meta.get("seed"))
         self.restore(net)
         return net

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import symconv
+
+from ..network import Network
+from .sgd import Trainer
+
 VALIDATION_IMAGES = TEST_IMAGES = 10000
 TRAINING_IMAGES = 50000
 EXPANSION = 5           # the expanded set: each image and its four one-pixel shifts
@@ -31,17 +36,12 @@ def estimate(preset, steps=8):
     -------
     Estimate
     """
-    import symconv
-    from symconv import network3
-
-    from .sgd import Trainer
-
     mbs = preset.mini_batch_size
     rng = np.random.RandomState(0)
     images = rng.rand(2 * mbs, 784).astype("float32")
     labels = rng.randint(0, 10, 2 * mbs)
     data = [symconv.shared(images), symconv.shared(labels.astype("int32"))]
-    net = network3.Network(preset.layers(mbs, rng=rng), mbs)
+    net = Network(preset.layers(mbs, rng=rng), mbs)
     trainer = Trainer(net, data, mbs, preset.eta, data, None, lmbda=preset.lmbda, report="quiet")
     step = _time(lambda: trainer.train_mb(0), steps)
     accuracy = _time(lambda: trainer.validate_mb_accuracy(0), steps)

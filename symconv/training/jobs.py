@@ -10,8 +10,11 @@ import os
 
 import numpy as np
 
+from ..layers import canonical_activation
+from ..network import Network, load_data_shared
 from . import checkpoint as ckpt
 from . import presets
+from .sgd import train as sgd_train
 
 # what defines a run: a checkpoint whose settings agree on these continues the same run
 KEYS = ("preset", "epochs", "eta", "lmbda", "mini_batch_size", "dropout", "activation", "expand",
@@ -30,15 +33,15 @@ def settings_for(preset_name, **overrides):
     if unknown:
         raise ValueError(f"unknown run settings {sorted(unknown)}")
     settings.update({k: v for k, v in overrides.items() if v is not None})
+    # the canonical name, so that same_run compares names, not spellings
+    settings["activation"] = canonical_activation(settings["activation"])
     return settings
 
 
 def load_data(settings):
     """The run's data as network3's three pairs of shared variables."""
-    from symconv import network3
-
-    return network3.load_data_shared(settings["data"], expanded=settings["expand"],
-                                     train_size=settings["train_size"])
+    return load_data_shared(settings["data"], expanded=settings["expand"],
+                            train_size=settings["train_size"])
 
 
 def shared_data(arrays):
@@ -53,13 +56,11 @@ def shared_data(arrays):
 def make_network(settings, seed):
     """A fresh network of the run's preset whose initial weights and dropout masks come from
     ``seed``."""
-    from symconv import network3
-
     preset = presets.get(settings["preset"])
     mbs = settings["mini_batch_size"]
     layers = preset.layers(mbs, dropout=settings["dropout"], activation=settings["activation"],
                            rng=np.random.RandomState(seed))
-    return network3.Network(layers, mbs, seed=seed)
+    return Network(layers, mbs, seed=seed)
 
 
 def same_run(saved_info, settings):
@@ -84,12 +85,12 @@ def continuable(path, settings):
 
 
 def train(net, settings, data, **options):
-    """Train ``net`` with the run's hyper-parameters (``net.SGD``); ``options`` go to
+    """Train ``net`` with the run's hyper-parameters (network3's ``SGD``); ``options`` go to
     :class:`~symconv.training.sgd.Trainer` (``checkpoint``, ``record``, ``resume``, ...)."""
     training, validation, test = data
     options.setdefault("info", settings)
-    return net.SGD(training, settings["epochs"], settings["mini_batch_size"], settings["eta"],
-                   validation, test, lmbda=settings["lmbda"], **options)
+    return sgd_train(net, training, settings["epochs"], settings["mini_batch_size"],
+                     settings["eta"], validation, test, lmbda=settings["lmbda"], **options)
 
 
 def parameters(net):

@@ -1,12 +1,15 @@
 """Chapter 6's networks, by name, with the hyper-parameters and accuracies it publishes.
 
 ``PRESETS`` maps a name to a :class:`Preset`; ``Preset.layers(mini_batch_size)``
-builds fresh network3 layers. The ``quick`` preset is not in the chapter: it
+builds fresh :mod:`symconv.layers`. The ``quick`` preset is not in the chapter: it
 is what ``symconv train`` runs with no arguments: 3 epochs of a small ReLU
 convolutional network, which reach about 98% test accuracy in two to three
 minutes on two cores.
 """
 from dataclasses import dataclass
+
+from ..layers import ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
+from ..layers import activation as activation_named
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,8 @@ class Preset:
     fc_layers : tuple of int
         Neurons of each fully connected layer.
     activation : str
-        "sigmoid" or "ReLU".
+        The canonical name of the activation function (see
+        :data:`symconv.layers.ACTIVATIONS`): "sigmoid" or "relu".
     epochs, eta, lmbda
         network3's ``SGD`` arguments (mini-batch 10).
     expanded : bool
@@ -73,18 +77,13 @@ class Preset:
             Default: the preset's (10).
         dropout, activation : optional
             Override the preset's ``p_dropout`` (fully connected and softmax
-            layers) and activation function name.
+            layers) and activation function name (in any case: "ReLU" is "relu").
         rng : numpy RandomState, optional
             Draws the initial weights (NumPy's global state by default).
         """
-        from ..network3 import ACTIVATIONS, ConvPoolLayer, FullyConnectedLayer, SoftmaxLayer
-
         mbs = mini_batch_size or self.mini_batch_size
         p = self.dropout if dropout is None else dropout
-        name = activation or self.activation
-        if name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}: use one of {sorted(ACTIVATIONS)}")
-        fn = ACTIVATIONS[name]
+        fn = activation_named(activation or self.activation)
         layers, maps, side = [], 1, 28
         for filters in self.conv_layers:
             layers.append(ConvPoolLayer(image_shape=(mbs, maps, side, side),
@@ -105,20 +104,20 @@ PRESETS = {p.name: p for p in [
     Preset("shallow", "1", (), (100,), "sigmoid", 60, 0.1, 0.0, published=0.9780),
     Preset("conv", "2", (20,), (100,), "sigmoid", 60, 0.1, 0.0, published=0.9878),
     Preset("conv2", "3", _CONV2, (100,), "sigmoid", 60, 0.1, 0.0, published=0.9906),
-    Preset("relu", "4", _CONV2, (100,), "ReLU", 60, 0.03, 0.1, published=0.9923),
-    Preset("expanded", "5", _CONV2, (100,), "ReLU", 60, 0.03, 0.1, expanded=True,
+    Preset("relu", "4", _CONV2, (100,), "relu", 60, 0.03, 0.1, published=0.9923),
+    Preset("expanded", "5", _CONV2, (100,), "relu", 60, 0.03, 0.1, expanded=True,
            published=0.9937),
-    Preset("fc100", "6a", _CONV2, (100, 100), "ReLU", 60, 0.03, 0.1, expanded=True,
+    Preset("fc100", "6a", _CONV2, (100, 100), "relu", 60, 0.03, 0.1, expanded=True,
            published=0.9943),
-    Preset("fc300", "6b", _CONV2, (300, 300), "ReLU", 60, 0.03, 0.1, expanded=True,
+    Preset("fc300", "6b", _CONV2, (300, 300), "relu", 60, 0.03, 0.1, expanded=True,
            published=0.9948),
-    Preset("fc1000", "6c", _CONV2, (1000, 1000), "ReLU", 60, 0.03, 0.1, expanded=True,
+    Preset("fc1000", "6c", _CONV2, (1000, 1000), "relu", 60, 0.03, 0.1, expanded=True,
            published=0.9947),
-    Preset("dropout", "7", _CONV2, (1000, 1000), "ReLU", 40, 0.03, 0.0, expanded=True,
+    Preset("dropout", "7", _CONV2, (1000, 1000), "relu", 40, 0.03, 0.0, expanded=True,
            dropout=0.5, published=0.9960),
-    Preset("ensemble", "8", _CONV2, (1000, 1000), "ReLU", 40, 0.03, 0.0, expanded=True,
+    Preset("ensemble", "8", _CONV2, (1000, 1000), "relu", 40, 0.03, 0.0, expanded=True,
            dropout=0.5, ensemble=5, published=0.9967),
-    Preset("quick", "", (20,), (100,), "ReLU", 3, 0.03, 0.1),
+    Preset("quick", "", (20,), (100,), "relu", 3, 0.03, 0.1),
 ]}
 
 DEFAULT = "quick"

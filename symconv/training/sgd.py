@@ -21,6 +21,7 @@ import numpy as np
 import symconv
 from symconv import tensor as T
 
+from ..network import size
 from . import checkpoint as ckpt
 from . import records
 from .progress import EpochProgress
@@ -67,8 +68,31 @@ def training_step(net, eta, lmbda, num_training_batches):
     return cost, grads, updates
 
 
+def train(net, training_data, epochs, mini_batch_size, eta, validation_data, test_data,
+          lmbda=0.0, **options):
+    """Train ``net`` as network3's ``net.SGD(...)`` does, with the same arguments.
+
+    Parameters
+    ----------
+    net : symconv.network.Network
+    training_data, validation_data, test_data : pairs of shared variables
+        As :func:`symconv.network.load_data_shared` returns them.
+    epochs, mini_batch_size, eta, lmbda
+        network3's ``SGD`` arguments.
+    **options
+        Keyword options of :class:`Trainer` (``report``, ``record``, ``checkpoint``, ...).
+
+    Returns
+    -------
+    TrainingResult
+    """
+    trainer = Trainer(net, training_data, mini_batch_size, eta, validation_data, test_data,
+                      lmbda=lmbda, **options)
+    return trainer.run(epochs)
+
+
 class Trainer:
-    """Trains a :class:`symconv.network3.Network` (what ``Network.SGD`` runs).
+    """Trains a :class:`symconv.network.Network` (what network3's ``Network.SGD`` runs).
 
     Parameters
     ----------
@@ -114,8 +138,6 @@ class Trainer:
     def __init__(self, net, training_data, mini_batch_size, eta, validation_data, test_data,
                  lmbda=0.0, report="network3", record=None, checkpoint=None, resume=None,
                  on_epoch=None, on_batch=None, mode=None, file=None, info=None, progress=None):
-        from symconv.network3 import size
-
         self._session_started = time.perf_counter()
         if report not in REPORTS:
             raise ValueError(f"SGD: report must be one of {REPORTS}, got {report!r}")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from symconv.network3 import FullyConnectedLayer, Network, SoftmaxLayer
-from symconv.training import checkpoint
+from symconv.training import checkpoint, jobs
 from tests.helpers import mnist_slices, raises_naming
 
 
@@ -110,3 +110,23 @@ def test_damaged_or_foreign_files_are_clear_errors(tmp_path):
     np.savez(foreign, weights=np.zeros(3))
     with raises_naming(checkpoint.CheckpointError, foreign, "not a symconv checkpoint"):
         checkpoint.load(foreign)
+
+
+def test_a_run_saved_with_ReLU_is_the_same_run_as_its_settings_today():
+    """A sweep task restarted on another worker continues a checkpoint written when the
+    run's settings said "ReLU" (jobs.continuable compares the settings)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                        "checkpoint-relu-stride.npz")
+    settings = jobs.settings_for("relu", epochs=1, eta=0.1, lmbda=0.1, dropout=0.2, seed=11,
+                                 train_size=60)
+    assert settings["activation"] == "relu"
+    assert jobs.continuable(path, settings) is not None
+    assert jobs.continuable(path, dict(settings, activation="tanh")) is None
+    assert jobs.settings_for("relu", activation="ReLU")["activation"] == "relu"
+
+
+def test_a_checkpoint_of_an_unknown_version_is_refused_by_name(tmp_path):
+    path = str(tmp_path / "future.npz")
+    np.savez(path, meta=np.array('{"format": "symconv-checkpoint", "version": 99}'))
+    with raises_naming(checkpoint.CheckpointError, path, "version 99", "reads versions 1, 2"):
+        checkpoint.load(path)

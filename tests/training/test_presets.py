@@ -15,7 +15,7 @@ def test_table_rows_and_published_accuracies():
         "6b": ("CP20-CP40-FC300-FC300-SM", 0.9948), "6c": ("CP20-CP40-FC1000-FC1000-SM", 0.9947),
         "7": ("CP20-CP40-FC1000-FC1000-SM", 0.9960), "8": ("CP20-CP40-FC1000-FC1000-SM", 0.9967)}
     relu = presets.get("relu")
-    assert (relu.activation, relu.eta, relu.lmbda, relu.epochs) == ("ReLU", 0.03, 0.1, 60)
+    assert (relu.activation, relu.eta, relu.lmbda, relu.epochs) == ("relu", 0.03, 0.1, 60)
     assert presets.get("dropout").dropout == 0.5 and presets.get("ensemble").ensemble == 5
     assert presets.get("expanded").expanded and not presets.get("relu").expanded
 
