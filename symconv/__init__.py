@@ -19,7 +19,8 @@ if "numpy" not in _sys.modules:
 from . import printing, tensor  # noqa: E402
 from .compile import FAST_COMPILE, FAST_RUN, Function, Mode, function
 from .config import config
-from .gradient import grad, verify_grad
+from .gradient import grad
+from .verify import verify_grad
 from . import nnet
 from .ops.random import RandomStreams
 from .tensor.sharedvar import shared

@@ -11,7 +11,7 @@ Test folders are packages (each has an ``__init__.py``), so import these as
 - :func:`check_graph` evaluates a graph node by node and checks, for each node,
   that ``perform`` returned arrays of the declared dtype, whose shapes agree
   with the static shapes of the output types and with ``op.infer_shape``;
-- :func:`check_grad` runs :func:`symconv.gradient.verify_grad` in float64;
+- :func:`check_grad` runs :func:`symconv.verify.verify_grad` in float64;
 - :func:`raises_naming` asserts that an error message names what it must
   (the op, the variable, the shapes or dtypes).
 
@@ -216,7 +216,7 @@ def check_grad(fn, values, n_tests=2, **kwargs):
     Float arrays are converted to float64 (the check is only tight there);
     integer arrays (indices, labels) are passed unchanged and not
     differentiated. Extra keyword arguments go to
-    :func:`symconv.gradient.verify_grad` (``eps``, ``abs_tol``, ``rel_tol``,
+    :func:`symconv.verify.verify_grad` (``eps``, ``abs_tol``, ``rel_tol``,
     ``rng``, ``mode``).
     """
     point = [np.asarray(v, dtype="float64") if np.asarray(v).dtype.kind == "f" else np.asarray(v)

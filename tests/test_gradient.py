@@ -6,7 +6,8 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.gradient import DisconnectedInputError, GradientError, grad, verify_grad
+from symconv.gradient import DisconnectedInputError, grad
+from symconv.verify import GradientError, verify_grad
 from symconv.graph.basic import Apply, Op, Variable
 from symconv.graph.tensor import TensorVariable, as_tensor_variable
 from tests.helpers import check_grad, raises_naming, random_array
