@@ -24,7 +24,10 @@ from hypothesis.errors import NoSuchExample  # noqa: E402
 
 import symconv as sc  # noqa: E402
 from tests.compile.differential import check_program  # noqa: E402
-from tests.compile.graphs import programs  # noqa: E402
+from tests.compile.differential import World  # noqa: E402
+from tests.compile.graphs import programs, shared_update_programs  # noqa: E402
+
+FAMILIES = {"all": programs, "shared": lambda max_steps: shared_update_programs()}
 
 
 def kind_of(failure):
@@ -35,13 +38,28 @@ def kind_of(failure):
     return text.strip()
 
 
-def run(n, mode, max_steps, seed, show):
+def blame(prog, mode):
+    """The rewrites (and phases) that FAST_RUN applied to ``prog`` and without any one
+    of which it passes: the rewrites a failure needs."""
+    fired = World(prog, mode, "").f.rewrites
+    names = sorted({r.rewrite for r in fired} | {r.phase for r in fired})
+    needed = []
+    for name in names:
+        try:
+            if check_program(prog, sc.Mode(exclude=[name])).ok:
+                needed.append(name)
+        except Exception:  # noqa: BLE001
+            pass
+    return needed
+
+
+def run(n, mode, max_steps, seed, show, family="all", classify=False):
     tried, rejected, crashed = 0, 0, 0
     by_kind = collections.OrderedDict()
 
     @settings(max_examples=n, deadline=None, database=None, derandomize=seed is not None,
               suppress_health_check=list(HealthCheck))
-    @given(programs(max_steps=max_steps))
+    @given(FAMILIES[family](max_steps=max_steps))
     def one(prog):
         nonlocal tried, rejected, crashed
         tried += 1
@@ -65,6 +83,10 @@ def run(n, mode, max_steps, seed, show):
           f"({crashed} did not build), {len(by_kind)} kinds of failure")
     for kind, cases in by_kind.items():
         print(f"\n=== {len(cases)} x {kind}")
+        if classify and cases[0][1] is not None:
+            counts = collections.Counter(" + ".join(blame(p, mode)) or "(no single rewrite)"
+                                         for p, _ in cases)
+            print("passes without: " + "; ".join(f"{k} ({v})" for k, v in counts.most_common()))
         for prog, result in cases[:show]:
             print(result.report(prog) if result else prog.describe())
             print()
@@ -98,10 +120,16 @@ def main(argv=None):
     parser.add_argument("--show", type=int, default=2, help="programs to print per kind")
     parser.add_argument("--shrink", action="store_true",
                         help="shrink one program per kind of failure")
+    parser.add_argument("--family", choices=sorted(FAMILIES), default="all",
+                        help="all: every family of operations; shared: mostly shared variables "
+                        "whose updates read each other")
+    parser.add_argument("--classify", action="store_true",
+                        help="for each failing program, the rewrites without which it passes")
     args = parser.parse_args(argv)
     excluded = [e for e in args.exclude.split(",") if e]
     mode = sc.Mode(exclude=excluded) if excluded else "FAST_RUN"
-    by_kind = run(args.n, mode, args.max_steps, args.seed, args.show)
+    by_kind = run(args.n, mode, args.max_steps, args.seed, args.show, args.family,
+                  args.classify)
     if args.shrink:
         for kind in by_kind:
             if kind.startswith("building"):

@@ -492,7 +492,10 @@ class Builder:
             return
         a = self.choice(candidates)
         n = self.node(a)
-        lo, hi = bounds(n.lo, n.hi)
+        try:
+            lo, hi = bounds(n.lo, n.hi)
+        except (OverflowError, ValueError):
+            return
         # the bounds hold for the values drawn first; updates and set_value may move
         # them, and the reference then checks the values themselves
         domain = (lambda v: applies(v.min(), v.max())) if applies else None
@@ -586,6 +589,8 @@ class Builder:
             return
         x = self._operand_for(cond)
         y = self._operand_for(cond)
+        if _broadcast(shape, self.node(x).shape, self.node(y).shape) is None:
+            y = x
         nx, ny = self.node(x), self.node(y)
         self.op("float", _broadcast(shape, nx.shape, ny.shape),
                 f"T.switch({self.name(cond)}, {self.name(x)}, {self.name(y)})",
@@ -989,14 +994,29 @@ class Builder:
         prog.outputs = [k for k in outputs if prog.nodes[k].role != "const"]
         for s in prog.shareds:
             ns = self.node(s)
-            if ns.kind != "float" or not self.draw(st.booleans()):
+            if ns.kind != "float" or self.draw(st.integers(0, 3)) == (
+                    0 if self.features.get("shared_heavy") else 1) or (
+                    not self.features.get("shared_heavy") and self.draw(st.booleans())):
                 continue
             same = [k for k in self.floats(lambda n: n.shape == ns.shape and n.role != "const")]
             grads = [k for k in same if self.node(k).grad_of and self.node(k).grad_of[1] == s]
-            form = self.choice(["node", "sgd", "plus"])
-            if form == "node" and not same:
+            # chain: built on another update's value, as b <- (a * 2) * a next to a <- a * 2
+            chained = [v for _, v in prog.updates
+                       if _broadcast(self.node(v).shape, ns.shape) == ns.shape]
+            form = self.choice(["node", "sgd", "plus", "chain"])
+            if form == "node" and not same or form == "chain" and not chained:
                 form = "plus"
-            if form == "sgd" and grads:
+            if form == "chain":
+                u = self.choice(chained)
+                other = self.choice(sorted({s, u} | {t for t in prog.shareds if _broadcast(
+                    self.node(t).shape, ns.shape) == ns.shape and self.node(t).kind == "float"}))
+                if _broadcast(self.node(u).shape, self.node(other).shape) != ns.shape:
+                    other = s
+                name = self.choice(["add", "mul", "sub"])
+                template, ref = BINARY[name][:2]
+                v = self.op("float", ns.shape, template.format(self.name(u), self.name(other)),
+                            ref, [u, other])
+            elif form == "sgd" and grads:
                 g = self.choice(grads)
                 v = self.op("float", ns.shape, f"{ns.name} - 0.1 * {self.name(g)}",
                             lambda x, y: x - 0.1 * y, [s, g])
@@ -1007,6 +1027,14 @@ class Builder:
             else:
                 v = self.choice(same)
             prog.updates.append((s, v))
+        if self.features.get("shared_heavy") and prog.updates and self.draw(st.booleans()):
+            # an output that reads a shared variable and its update's value
+            s, v = self.choice(prog.updates)
+            name = self.choice(["add", "mul", "sub"])
+            template, ref = BINARY[name][:2]
+            prog.outputs.append(self.op("float", _broadcast(self.node(s).shape,
+                                                            self.node(v).shape),
+                                        template.format(self.name(v), self.name(s)), ref, [v, s]))
         if not prog.outputs and not prog.updates:
             prog.outputs = [len(prog.nodes) - 1]
         for c in range(n_calls):

@@ -36,19 +36,19 @@ def _check(prog):
     assert result.ok, result.report(prog)
 
 
-@settings(max_examples=150, **FAST)
+@settings(max_examples=250, **FAST)
 @given(programs())
 def test_fast_run_matches_the_reference(prog):
     _check(prog)
 
 
-@settings(max_examples=100, **FAST)
+@settings(max_examples=150, **FAST)
 @given(shared_update_programs())
 def test_updates_that_read_each_other(prog):
     _check(prog)
 
 
-@settings(max_examples=50, **FAST)
+@settings(max_examples=80, **FAST)
 @given(programs(max_steps=4, unary=False, reduce=False, shape=False, index=False, set=False,
                 conv=False, pool=False, dot=False, softmax=False, switch=False))
 def test_label_costs_and_their_gradients(prog):
@@ -98,6 +98,28 @@ def test_a_reduction_of_a_product_with_an_updated_value():
         np.testing.assert_array_equal(a.get_value(), [2.0, 4.0], err_msg=mode)
 
 
+def test_an_update_is_not_overwritten_by_an_output():
+    # found by the random search: the output abs(s) + s was written into the buffer of
+    # abs(s), which is also s's new value
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        s = sc.shared(np.array(-0.3))
+        out = sc.function([], abs(s) + s, updates=[(s, abs(s))], mode=mode)()
+        assert float(out) == 0.0, mode
+        assert float(s.get_value()) == 0.3, mode
+
+
+def test_each_update_keeps_its_own_shape():
+    # found by the random search: b (a scalar) received a's new value, a 1x1 matrix
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        a = sc.shared(np.array([[0.3]]))
+        b = sc.shared(np.array(1.2))
+        g = sc.grad((a / b).max(axis=0).sum(), b)
+        sc.function([], [a, a / b], updates=[(a, a + a), (b, g)], mode=mode)()
+        np.testing.assert_array_equal(a.get_value(), [[0.6]], err_msg=mode)
+        assert b.get_value().shape == (), mode
+        np.testing.assert_allclose(b.get_value(), -0.3 / 1.2 ** 2, rtol=1e-12, err_msg=mode)
+
+
 def _label_cost(mode):
     x = T.dmatrix("x")
     y = T.ivector("y")
@@ -111,21 +133,40 @@ def _np_label_cost(x, y):
     return -np.mean(lsm[np.arange(len(y)), y])
 
 
+X = np.array([[0.1, 0.5, -0.3], [0.2, -0.1, 0.4], [0.3, 0.0, -0.2]])
+GOOD_LABELS = np.array([0, 1, 2], dtype="int32")
+
+
 @pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
 def test_negative_labels_count_from_the_last_class(mode):
-    # NumPy's rule, which the graph as written follows: label -1 is the last class
-    x = np.array([[0.1, 0.5, -0.3], [0.2, -0.1, 0.4]])
-    y = np.array([-1, 0], dtype="int32")
-    np.testing.assert_allclose(_label_cost(mode)(x, y), _np_label_cost(x, y), rtol=1e-12)
+    # NumPy's rule, which the graph as written follows: label -1 is the last class.
+    # A first call with valid labels builds the plan the second call runs.
+    f = _label_cost(mode)
+    np.testing.assert_allclose(f(X, GOOD_LABELS), _np_label_cost(X, GOOD_LABELS), rtol=1e-12)
+    y = np.array([0, -1, 1], dtype="int32")
+    np.testing.assert_allclose(f(X, y), _np_label_cost(X, y), rtol=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
 @pytest.mark.parametrize("label", [3, -4])
 def test_labels_out_of_range_raise(mode, label):
     # in the middle row, where reading past the row's end still lands inside the array
-    x = np.array([[0.1, 0.5, -0.3], [0.2, -0.1, 0.4], [0.3, 0.0, -0.2]])
+    f = _label_cost(mode)
+    np.testing.assert_allclose(f(X, GOOD_LABELS), _np_label_cost(X, GOOD_LABELS), rtol=1e-12)
     y = np.array([0, label, 1], dtype="int32")
     with pytest.raises(IndexError):
-        _np_label_cost(x, y)
+        _np_label_cost(X, y)
     with pytest.raises(IndexError):
-        _label_cost(mode)(x, y)
+        f(X, y)
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_an_input_that_is_a_shared_variables_storage(mode):
+    # the caller passes the shared variable's own array (get_value(borrow=True)); the
+    # output is the input's value at the call, not the value the update writes there
+    s = sc.shared(np.array([1.0, 2.0]))
+    x = T.dvector("x")
+    f = sc.function([x], x, updates=[(s, s + x)], mode=mode)
+    out = f(s.get_value(borrow=True))
+    np.testing.assert_array_equal(out, [1.0, 2.0])
+    np.testing.assert_array_equal(s.get_value(), [2.0, 4.0])
