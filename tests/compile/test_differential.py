@@ -120,6 +120,17 @@ def test_each_update_keeps_its_own_shape():
         np.testing.assert_allclose(b.get_value(), -0.3 / 1.2 ** 2, rtol=1e-12, err_msg=mode)
 
 
+def test_an_update_that_adds_a_product_to_its_variable():
+    # found by the random search: s + dot(s, c) broadcasts a 1x1 product over the 1x2
+    # value; an in-place product into the 1x1 buffer cannot hold the sum
+    c = np.array([[0.5], [-0.25]])
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        s = sc.shared(np.array([[1.0, 2.0]]))
+        sc.function([], [], updates=[(s, s + T.dot(s, c))], mode=mode)()
+        np.testing.assert_array_equal(s.get_value(), [[1.0, 2.0]] + np.array([[1.0, 2.0]]) @ c,
+                                      err_msg=mode)
+
+
 def _label_cost(mode):
     x = T.dmatrix("x")
     y = T.ivector("y")
@@ -158,6 +169,22 @@ def test_labels_out_of_range_raise(mode, label):
         _np_label_cost(X, y)
     with pytest.raises(IndexError):
         f(X, y)
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+@pytest.mark.parametrize("labels", [[-2, 0], [0, -1]])
+def test_the_gradient_of_the_label_cost_with_negative_labels(mode, labels):
+    # d mean(log_softmax(x)[i, y_i]) / dx = (onehot(y) - softmax(x)) / n, with y's
+    # negative entries counted from the last class
+    x_value = np.array([[0.1, 0.5], [0.2, -0.1]])
+    y_value = np.array(labels, dtype="int64")
+    x, y = T.dmatrix("x"), T.lvector("y")
+    cost = T.mean(T.log(nnet.softmax(x))[T.arange(y.shape[0]), y])
+    got = sc.function([x, y], sc.grad(cost, x), mode=mode)(x_value, y_value)
+    e = np.exp(x_value - x_value.max(axis=1, keepdims=True))
+    onehot = np.zeros_like(x_value)
+    onehot[np.arange(2), y_value] = 1.0
+    np.testing.assert_allclose(got, (onehot - e / e.sum(axis=1, keepdims=True)) / 2, rtol=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
