@@ -25,9 +25,10 @@ from hypothesis.errors import NoSuchExample  # noqa: E402
 import symconv as sc  # noqa: E402
 from tests.compile.differential import check_program  # noqa: E402
 from tests.compile.differential import World  # noqa: E402
-from tests.compile.graphs import programs, shared_update_programs  # noqa: E402
+from tests.compile.graphs import label_programs, programs, shared_update_programs  # noqa: E402
 
-FAMILIES = {"all": programs, "shared": lambda max_steps: shared_update_programs()}
+FAMILIES = {"all": programs, "shared": lambda max_steps: shared_update_programs(),
+            "labels": lambda max_steps: label_programs()}
 
 
 def kind_of(failure):
@@ -122,7 +123,7 @@ def main(argv=None):
                         help="shrink one program per kind of failure")
     parser.add_argument("--family", choices=sorted(FAMILIES), default="all",
                         help="all: every family of operations; shared: mostly shared variables "
-                        "whose updates read each other")
+                        "whose updates read each other; labels: label costs and their gradients")
     parser.add_argument("--classify", action="store_true",
                         help="for each failing program, the rewrites without which it passes")
     args = parser.parse_args(argv)

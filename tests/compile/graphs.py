@@ -18,7 +18,6 @@ bounded values, denominators bounded away from 0), so that the few examples the
 reference rejects (:class:`Reject`: a near tie in a comparison, a kink next to a
 finite-difference point) are rare.
 """
-import itertools
 import math
 
 import numpy as np
@@ -411,9 +410,6 @@ class Builder:
     def choice(self, options):
         options = list(options)
         return options[self.draw(st.integers(0, len(options) - 1))]
-
-    def flag(self, p_true_is_rare=True):
-        return self.draw(st.booleans())
 
     def shape(self, ndim=None, low=1, high=4):
         ndim = self.draw(st.integers(0, 3)) if ndim is None else ndim
@@ -991,6 +987,10 @@ class Builder:
         prog = self.prog
         every = list(range(len(prog.nodes)))
         outputs = self.draw(st.lists(st.sampled_from(every), max_size=3))
+        if self.draw(st.booleans()):  # the last node: the deepest graph the steps built
+            outputs.append(every[-1])
+        if getattr(self, "first", None) is not None:
+            outputs.append(self.first)
         prog.outputs = [k for k in outputs if prog.nodes[k].role != "const"]
         for s in prog.shareds:
             ns = self.node(s)
@@ -1077,10 +1077,24 @@ def programs(draw, max_steps=6, max_calls=3, **features):
     b = Builder(draw, dtype, seed, max_steps, features)
     for _ in range(draw(st.integers(1, 2))):
         b.leaf(b.shape())
-    for _ in range(draw(st.integers(1, max_steps))):
+    first = features.get("first")
+    if first:  # a family the program is about: its first node is also an output
+        getattr(b, "step_" + first)()
+        b.first = len(b.prog.nodes) - 1
+    for _ in range(draw(st.integers(0 if first else 1, max_steps))):
         b.step()
     b.finish(draw(st.integers(1, max_calls)))
     return b.prog
+
+
+@st.composite
+def label_programs(draw, max_calls=3):
+    """Programs about a classifier's cost: a label gather ``log(softmax(x))[arange(n), y]``
+    (mean, sum, negative or per row), labels that may be negative or out of range, and
+    elementwise steps and gradients after it."""
+    return draw(programs(max_steps=3, max_calls=max_calls, first="labels", unary=False,
+                         reduce=False, shape=False, index=False, set=False, conv=False,
+                         pool=False, dot=False, softmax=False, switch=False))
 
 
 @st.composite

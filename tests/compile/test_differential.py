@@ -21,7 +21,7 @@ import symconv as sc
 import symconv.tensor as T
 from symconv import nnet
 from tests.compile.differential import check_program
-from tests.compile.graphs import programs, shared_update_programs
+from tests.compile.graphs import label_programs, programs, shared_update_programs
 
 # derandomize: the same examples on every run, so that a CI run never fails by chance
 # and a fixed compiler is seen to be fixed
@@ -49,8 +49,7 @@ def test_updates_that_read_each_other(prog):
 
 
 @settings(max_examples=80, **FAST)
-@given(programs(max_steps=4, unary=False, reduce=False, shape=False, index=False, set=False,
-                conv=False, pool=False, dot=False, softmax=False, switch=False))
+@given(label_programs())
 def test_label_costs_and_their_gradients(prog):
     _check(prog)
 
