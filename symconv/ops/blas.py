@@ -120,8 +120,10 @@ class Gemm(Op):
         dtype = np.dtype(node.outputs[0].dtype)
         out = np.dot(x, y).astype(dtype, copy=False)
         out *= dtype.type(self.alpha)
-        out += dtype.type(self.beta) * z
-        return [out]
+        # the update it was built from broadcasts, as NumPy does: the product may
+        # have fewer rows or columns than z (or z than the product)
+        out = np.add(out, dtype.type(self.beta) * z, out=out if out.shape == z.shape else None)
+        return [out.astype(dtype, copy=False)]
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
