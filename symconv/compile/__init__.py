@@ -10,7 +10,8 @@
 4. :mod:`.linker` -- the plain reference executor, or a
    :class:`~.program.ScheduleProgram` (:mod:`.program`: dispatch over plans, one
    per set of shapes) whose plans :mod:`.planbuilder` generates (buffers reused
-   by liveness, in-place writes, one Python function per plan);
+   by liveness, in-place writes, one Python function per plan), the rules
+   reaching the plan through :mod:`.emitter`;
    :mod:`.openblas` sets the BLAS thread count and runs the gemm of weight
    updates;
 5. :mod:`.runtime` -- the ``Function`` users call, with :mod:`.profile`,
