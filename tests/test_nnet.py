@@ -7,9 +7,7 @@ import symconv.tensor as T
 from symconv import nnet
 from symconv.ops import elemwise
 from tests.helpers import check_grad, check_op, raises_naming, random_array
-from tests.ops.test_conv import reference_conv2d
-from tests.ops.test_pool import reference_pool
-from tests.ops.test_softmax import reference_softmax
+from tests.reference import reference_conv2d, reference_pool, reference_softmax
 
 
 def test_public_names():

@@ -9,64 +9,13 @@ from symconv import nnet
 from symconv.ops.conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from symconv.graph.traversal import toposort
 from tests.helpers import check_grad, check_op, raises_naming, random_array
+from tests.reference import reference_conv2d, reference_grads
 
 BORDER_MODES = ["valid", "full", "half", 1, (2, 1)]
 STRIDES = [(1, 1), (2, 2), (2, 3)]
 
 
 # --- loop-based references ------------------------------------------------------------
-
-def padding_of(border_mode, kh, kw):
-    if border_mode == "valid":
-        return 0, 0
-    if border_mode == "full":
-        return kh - 1, kw - 1
-    if border_mode == "half":
-        return kh // 2, kw // 2
-    if isinstance(border_mode, int):
-        return border_mode, border_mode
-    return border_mode
-
-
-def padded(x, ph, pw):
-    b, c, h, w = x.shape
-    out = np.zeros((b, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    out[:, :, ph:ph + h, pw:pw + w] = x
-    return out
-
-
-def reference_conv2d(x, w, border_mode="valid", stride=(1, 1), flip=True):
-    """One output value at a time: the definition of the convolution."""
-    b, c, h, wd = x.shape
-    f, _, kh, kw = w.shape
-    ph, pw = padding_of(border_mode, kh, kw)
-    xp = padded(x, ph, pw)
-    kernel = w[:, :, ::-1, ::-1] if flip else w
-    oh = (h + 2 * ph - kh) // stride[0] + 1
-    ow = (wd + 2 * pw - kw) // stride[1] + 1
-    y = np.zeros((b, f, oh, ow), dtype=np.result_type(x, w))
-    for n in range(b):
-        for k in range(f):
-            for i in range(oh):
-                for j in range(ow):
-                    r, s = i * stride[0], j * stride[1]
-                    y[n, k, i, j] = np.sum(xp[n, :, r:r + kh, s:s + kw] * kernel[k])
-    return y
-
-
-def reference_grads(x, w, gy, border_mode="valid", stride=(1, 1), flip=True):
-    """Gradients of sum(gy * conv(x, w)) by scattering each output's gradient."""
-    f, c, kh, kw = w.shape
-    ph, pw = padding_of(border_mode, kh, kw)
-    xp = padded(x, ph, pw)
-    kernel = w[:, :, ::-1, ::-1] if flip else w
-    gxp, gk = np.zeros_like(xp), np.zeros_like(w)
-    for n, k, i, j in np.ndindex(gy.shape):
-        r, s = i * stride[0], j * stride[1]
-        gxp[n, :, r:r + kh, s:s + kw] += gy[n, k, i, j] * kernel[k]
-        gk[k] += gy[n, k, i, j] * xp[n, :, r:r + kh, s:s + kw]
-    gw = gk[:, :, ::-1, ::-1] if flip else gk
-    return gxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]], gw
 
 
 X = random_array((2, 3, 7, 6), seed=1)

@@ -6,10 +6,8 @@ import symconv as sc
 import symconv.tensor as T
 from symconv.ops.elemwise import SCALAR_OPS, Elemwise, identity_op, sigmoid_into
 from tests.helpers import check_grad, check_graph, check_op, raises_naming, random_array
+from tests.reference import np_sigmoid
 
-
-def np_sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def np_softplus(x):

@@ -10,6 +10,7 @@ from symconv.graph.traversal import toposort
 from symconv.ops.pool import (AveragePoolGrad, L2PoolGrad, MaxPoolGrad, MaxPoolGradGrad, Pool,
                               POOL_MODES)
 from tests.helpers import check_grad, check_op, raises_naming, random_array
+from tests.reference import reference_max_pool_grad, reference_pool
 
 # (ws, stride, pad, ignore_border): disjoint, overlapping, strided gaps, padded, partial windows
 GEOMETRIES = [
@@ -24,56 +25,6 @@ X = random_array((2, 3, 7, 8), seed=21)  # distinct values: no ties
 
 
 # --- loop-based reference ---------------------------------------------------------------------
-
-def out_size(n, k, s, p, ignore_border):
-    if ignore_border:
-        return (n + 2 * p - k) // s + 1
-    return (n + s - 1) // s if s >= k else max(0, (n - 1 - k + s) // s) + 1
-
-
-def window_bounds(i, k, s, p, n):
-    """The window's range in input coordinates, clipped to the input, and its length
-    clipped to the padded input."""
-    start = i * s - p
-    inside_padded = min(start + k, n + p) - max(start, -p)
-    return max(start, 0), min(start + k, n), inside_padded
-
-
-def reference_pool(x, ws, stride, pad, ignore_border, mode):
-    stride = stride or ws
-    h, w = x.shape[-2:]
-    oh = out_size(h, ws[0], stride[0], pad[0], ignore_border)
-    ow = out_size(w, ws[1], stride[1], pad[1], ignore_border)
-    out = np.zeros(x.shape[:-2] + (oh, ow), dtype=x.dtype)
-    for lead in np.ndindex(x.shape[:-2]):
-        for i in range(oh):
-            r0, r1, rows_padded = window_bounds(i, ws[0], stride[0], pad[0], h)
-            for j in range(ow):
-                c0, c1, cols_padded = window_bounds(j, ws[1], stride[1], pad[1], w)
-                window = x[lead][r0:r1, c0:c1]
-                out[lead + (i, j)] = {
-                    "max": lambda: window.max(),
-                    "sum": lambda: window.sum(),
-                    "l2": lambda: np.sqrt((window ** 2).sum()),
-                    "average_exc_pad": lambda: window.mean(),
-                    "average_inc_pad": lambda: window.sum() / (rows_padded * cols_padded),
-                }[mode]()
-    return out
-
-
-def reference_max_pool_grad(x, gy, ws, stride, pad, ignore_border):
-    """Every value equal to its window's maximum receives that window's gradient."""
-    stride = stride or ws
-    y = reference_pool(x, ws, stride, pad, ignore_border, "max")
-    gx = np.zeros_like(x)
-    h, w = x.shape[-2:]
-    for lead in np.ndindex(x.shape[:-2]):
-        for i, j in np.ndindex(y.shape[-2:]):
-            r0, r1, _ = window_bounds(i, ws[0], stride[0], pad[0], h)
-            c0, c1, _ = window_bounds(j, ws[1], stride[1], pad[1], w)
-            window = x[lead][r0:r1, c0:c1]
-            gx[lead][r0:r1, c0:c1] += (window == y[lead + (i, j)]) * gy[lead + (i, j)]
-    return gx
 
 
 def geometry_id(g):

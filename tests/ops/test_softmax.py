@@ -11,40 +11,13 @@ from symconv import nnet
 from symconv.graph.traversal import toposort
 from symconv.ops.softmax import CategoricalCrossentropy1HotGrad, LogSoftmaxGrad, SoftmaxGrad
 from tests.helpers import check_grad, check_op, raises_naming, random_array
+from tests.reference import reference_crossentropy, reference_log_softmax, reference_softmax
 
 X = random_array((4, 5), low=-3, high=3, seed=31)
 LABELS = np.array([0, 4, 2, 4], dtype="int32")
 
 
 # --- loop-based references ------------------------------------------------------------------
-
-def reference_softmax(x):
-    """Row by row, value by value, with math.exp on shifted values."""
-    x2 = np.atleast_2d(x)
-    out = np.zeros_like(x2)
-    for i, row in enumerate(x2):
-        top = max(row)
-        exps = [math.exp(v - top) for v in row]
-        total = sum(exps)
-        out[i] = [e / total for e in exps]
-    return out.reshape(x.shape)
-
-
-def reference_log_softmax(x):
-    x2 = np.atleast_2d(x)
-    out = np.zeros_like(x2)
-    for i, row in enumerate(x2):
-        top = max(row)
-        log_total = math.log(sum(math.exp(v - top) for v in row))
-        out[i] = [v - top - log_total for v in row]
-    return out.reshape(x.shape)
-
-
-def reference_crossentropy(p, target):
-    if target.ndim == 1:
-        return np.array([-math.log(p[i, t]) for i, t in enumerate(target)], dtype=p.dtype)
-    return np.array([-sum(t * math.log(q) for q, t in zip(row, trow))
-                     for row, trow in zip(p, target)], dtype=p.dtype)
 
 
 # --- forward ----------------------------------------------------------------------------------
