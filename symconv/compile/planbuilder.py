@@ -224,8 +224,7 @@ class PlanBuilder:
             changed = " or ".join(f"{n} is not _held[{j}]" for j, n in enumerate(names))
             lines.append(f"if {changed}: _recheck({', '.join(names)})")
         for v in self.program.input_vars:
-            if np.ndim(self.values[v]) == 0:
-                continue
+            # 0-d inputs too: s.get_value(borrow=True) of a scalar shared variable is one
             self.globals["_may_share"] = np.may_share_memory
             for s in written:
                 lines.append(f"if _may_share({self.names[v]}, {self.names[s]}): raise ShapeChanged")

@@ -131,3 +131,18 @@ def test_gemm_update_with_a_borrowed_operand():
     before = w.get_value()
     f()
     np.testing.assert_allclose(w.get_value(), before - 0.1 * before @ before, rtol=1e-12, atol=1e-12)
+
+
+def test_a_scalar_input_that_is_the_storage_of_a_scalar_updated_in_place():
+    # s.get_value(borrow=True) of a 0-d shared variable passed as an input: the
+    # update must not land in it before the input is read and returned
+    s = sc.shared(np.array(0.75), name="s")
+    x = T.dscalar("x")
+    f = sc.function([x], [x, T.log(x) + s], updates=[(s, T.sigmoid(s) * x)])
+    f(0.5)
+    f(0.5)
+    before = float(s.get_value())
+    out, other = f(s.get_value(borrow=True))
+    assert float(out) == before
+    np.testing.assert_allclose(float(other), np.log(before) + before)
+    np.testing.assert_allclose(float(s.get_value()), before / (1 + np.exp(-before)))
