@@ -206,8 +206,27 @@ class IncSubtensor(Op):
         (g,) = output_grads
         gx = IncSubtensor(self.spec, True)(g, E.cast(0, g.dtype), *index_vars) \
             if self.set_instead_of_inc else g
-        gy = E.sum_to(Subtensor(self.spec)(g, *index_vars), y) if y.type.is_float else None
+        gy = None
+        if y.type.is_float:
+            picked = Subtensor(self.spec)(g, *index_vars)
+            if self.set_instead_of_inc and any(e[0] not in ("slice", "int") for e in self.spec):
+                picked = E.mul(picked, E.cast(self._written(x, index_vars, picked), g.dtype))
+            gy = E.sum_to(picked, y)
         return [gx if x.type.is_float else None, gy] + [None] * len(index_vars)
+
+    def _written(self, x, index_vars, picked):
+        """Where a set with repeated array indices wrote: for each selected element,
+        whether its value is the one left in ``x`` (NumPy keeps one write per
+        position). Found by setting each selected element's own number and reading
+        back which numbers stayed, with this same op, so it agrees with the forward
+        whatever order NumPy writes in."""
+        from .basic import arange, zeros_like
+        from .reduction import prod
+        from .shape import reshape, shape
+        size = shape(picked)
+        ids = reshape(arange(prod(size)), size, ndim=picked.ndim)
+        canvas = IncSubtensor(self.spec, True)(zeros_like(x, "int64"), ids, *index_vars)
+        return E.eq(Subtensor(self.spec)(canvas, *index_vars), ids)
 
 
 def _spec_str(entry):

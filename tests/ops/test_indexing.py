@@ -176,6 +176,21 @@ def test_inc_subtensor_adds_up_repeated_positions(index, yshape):
     check_grad(lambda a, b: T.inc_subtensor(a[index], b), [X, y])
 
 
+@pytest.mark.parametrize("index,yshape", REPEATED + [(([0, 2, 0],), ())], ids=str)
+def test_set_subtensor_gradient_counts_each_written_position_once(index, yshape):
+    # whichever write NumPy keeps for a repeated position, the value's gradient
+    # comes only from the writes that stayed, as finite differences say
+    y = random_array(yshape, seed=10)
+    check_grad(lambda a, b: T.set_subtensor(a[index], b), [X, y])
+
+
+def test_set_subtensor_of_a_scalar_at_repeated_rows():
+    # rows 0, 2, 0: two rows are written, so d sum / d y is the size of two rows
+    a, b = T.dtensor3("a"), T.dscalar("b")
+    g = sc.grad(T.set_subtensor(a[[0, 2, 0]], b).sum(), b)
+    assert float(sc.function([a, b], g)(X, 0.5)) == 2 * X[0].size
+
+
 def test_set_and_inc_with_broadcast_values():
     check_op(lambda a: T.set_subtensor(a[1:3], 7.0), [X], lambda a: _numpy_set(a, slice(1, 3), 7.0, False))
     check_op(lambda a, b: T.inc_subtensor(a[:, 0], b), [X, X[0, 0]],
