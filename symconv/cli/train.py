@@ -14,7 +14,7 @@ Train one of chapter 6's networks on MNIST with network3's SGD.
 With no options this trains the 'quick' preset on the bundled MNIST: a CP20-FC100-SM
 network (20 5x5 filters + 2x2 max-pooling, 100 fully connected neurons, softmax) with
 ReLU, eta 0.03, lmbda 0.1, mini-batches of 10, for 3 epochs over the 50,000 training
-images. That takes two to three minutes on two cores and reaches about 98% test
+images. That takes about a minute on two cores and reaches about 98% test
 accuracy (97.9% with seed 0).
 Every option below overrides the preset's value.
 

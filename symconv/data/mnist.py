@@ -97,7 +97,10 @@ def load_mnist(folder=None, verify=True):
         path = os.path.join(folder, filename)
         if not os.path.exists(path) and os.path.exists(path[:-3]):
             path = path[:-3]  # an uncompressed copy
-        checksum = SHA256[filename] if verify and path.endswith(".gz") else None
+        # the bundled files are ours to vouch for; a folder of the user's may hold a
+        # re-compressed copy (another gzip header) or another data set in IDX form
+        bundled = os.path.abspath(folder) == os.path.abspath(BUNDLED_DIR)
+        checksum = SHA256[filename] if verify and bundled and path.endswith(".gz") else None
         arrays[key] = read_idx(path, checksum)
         if key.endswith("_labels"):
             check_label_range(arrays[key], path)

@@ -60,6 +60,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_the_run(data, tmp_path, how):
                 raise KeyboardInterrupt
 
     path = str(tmp_path / "interrupted.npz")
+    handler = signal.getsignal(signal.SIGINT)   # ignored in a background job, say
     with pytest.raises(KeyboardInterrupt):
         _train(_net(2), data, 2, checkpoint=path, on_batch=interrupt)
     saved = checkpoint.load(path)
@@ -68,7 +69,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_the_run(data, tmp_path, how):
     _train(resumed, data, 2, resume=path)
     for got, want in zip(_values(resumed), _values(straight)):
         np.testing.assert_array_equal(got, want)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler    # the caller's handler is back
 
 
 def test_checkpoint_of_another_shape_is_a_clear_error(data, tmp_path):
