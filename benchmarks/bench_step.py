@@ -1,380 +1,410 @@
-"""Time one SGD step of chapter 6's networks: FAST_COMPILE, FAST_RUN, PyTorch and PyTensor.
+"""Time one SGD step of chapter 6's networks: symconv, PyTorch, JAX and PyTensor.
 
-The network of the optimizing-compiler issue, built with ``symconv.network3``
-exactly as a user builds it: ConvPool(1->20, 5x5, 2x2 max) -> ConvPool(20->40,
-5x5, 2x2 max) -> FullyConnected(640->100) -> Softmax(100->10), ReLU, the
-log-likelihood cost with L2 (lmbda 0.1), gradients of every parameter and the
-SGD updates, the mini-batch sliced from shared data through ``givens``. It is
-timed at mini-batches of 10 and 128, compiled with ``FAST_COMPILE`` (the plain
-reference) and ``FAST_RUN`` (every rewrite, generated kernels), and, when
-``import torch`` works, against PyTorch's CPU eager mode on the same network
-(2 threads, as our OpenBLAS). The shallow network (784->100 sigmoid -> softmax
-10) is timed at a mini-batch of 10, with PyTensor too when it is installed:
-as it comes, and with every OpenBLAS in its process set to one thread (symconv
-runs a plan whose products are all small on one thread, see
-``symconv/compile/openblas.py``; this row gives PyTensor the same).
+The networks are chapter 6's presets (``symconv.training.presets``), built with
+``symconv.network3`` as a user builds them: ``relu`` (CP20-CP40-FC100-SM, ReLU,
+the log-likelihood cost with L2, lmbda 0.1) at each ``--batches`` mini-batch,
+``dropout`` (CP20-CP40-FC1000-FC1000-SM, dropout 0.5) at the same mini-batches,
+and ``shallow`` (FC100-SM sigmoid) at 10. Each step computes the cost, the
+gradients of every parameter and the SGD updates, the mini-batch sliced from
+shared data. The rows:
 
-A row "products only" times the step's matrix products alone (the same
-shapes, on the same BLAS threads as FAST_RUN): no implementation that computes
-them can be faster, so FAST_COMPILE's step over it bounds the speed-up the
-compiler can reach over the plain reference on this machine.
+- symconv: ``FAST_COMPILE`` (the plain reference) and ``FAST_RUN`` (every
+  rewrite, generated kernels); "hand-written", the relu network written by hand
+  in Theano's style (``nnet.conv2d``, ``pool_2d``, ``T.maximum``) and compiled
+  with FAST_RUN; with ``--baseline PATH``, FAST_RUN with the symconv of another
+  checkout of this repository (labelled with its commit), for a change's before
+  and after in one run.
+- "products only": the step's matrix products and nothing else, on the BLAS
+  threads FAST_RUN's plan uses; FAST_COMPILE's step over it bounds the speed-up
+  the compiler can reach over the plain reference with this BLAS.
+- "limit": the step's FLOPs (its matrix products, counted from the shapes) at
+  the machine's GEMM peak, measured in the same run (a 4096x4096 float32
+  ``np.matmul``, best of 3, in a process of its own): no implementation that
+  computes those products can take a shorter step.
+- peers, when installed: PyTorch eager (with network3's dropout on the dropout
+  network), ``torch.compile`` (inductor, compiled before the timing; a machine
+  where inductor cannot compile gets a row that says so), JAX ``jit`` (XLA's
+  CPU backend), and PyTensor on the shallow network (as installed, and with
+  every OpenBLAS in its process on one thread, which is what symconv's plan picks
+  for a network whose products are all small). ``peers.py`` holds them.
 
-Every implementation's process loads OpenBLAS with ``OPENBLAS_THREAD_TIMEOUT=4``
-(idle threads sleep at once instead of spinning), as ``import symconv`` asks
-when it is imported before NumPy; ``--openblas-timeout default`` keeps
-OpenBLAS's own setting for all of them.
-
-Each implementation runs in a process of its own; the processes take turns,
-round after round, and the medians are reported, so that load from other
-programs falls on all of them alike. Ratios above 1 mean FAST_RUN is faster.
+Fairness. Each implementation runs in a process of its own, so that no two
+thread pools spin at once. Processes are built one after another (so that the
+compile times do not overlap) and then take turns, round after round, each
+turn at least ``--seconds`` of back-to-back steps after a short untimed warm-up
+(the rotation starts one implementation later each round), so that load from
+other programs falls on all of them alike. Every process gets the same thread
+count (``--threads``, by default the cores this process may use) through
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and
+``torch.set_num_threads``; below the cores, each process is also bound to that
+many cores, which is how XLA's pool is sized. Every process loads OpenBLAS with
+``OPENBLAS_THREAD_TIMEOUT=4`` (idle threads sleep at once), as ``import
+symconv`` asks when it is imported before NumPy; ``--openblas-timeout default``
+keeps OpenBLAS's own setting for all of them. ``OPENBLAS_CORETYPE`` and
+``OPENBLAS_L2_SIZE`` pass through as they are set, and are printed.
 
 Usage::
 
-    python benchmarks/bench_step.py [--batches 10 128] [--rounds 15] [--seconds 0.2]
+    python benchmarks/bench_step.py [--batches 10 128] [--rounds 7] [--seconds 1]
+        [--threads N] [--baseline PATH] [--out FILE]
 """
 import argparse
+import datetime
+import json
 import os
+import platform
+import select
+import subprocess
 import sys
-import time
+import tempfile
+from importlib import metadata, util
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path[:0] = [HERE, ROOT]
 
-import symconv as sc  # noqa: E402
-import symconv.tensor as T  # noqa: E402
-from symconv.network3 import (ConvPoolLayer, FullyConnectedLayer, Network, ReLU,  # noqa: E402
-                              SoftmaxLayer, sigmoid)
-from symconv.training.sgd import training_step  # noqa: E402
+import peers  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(2)
-except ImportError:
-    torch = None
-
-try:
-    import pytensor
-    import pytensor.tensor as pt
-    pytensor.config.floatX = "float32"  # so that ETA * grad stays float32, as in symconv
-except ImportError:
-    pytensor = None
-
-try:
-    import numba  # noqa: F401
-    PYTENSOR_MODE = "NUMBA"
-except ImportError:
-    PYTENSOR_MODE = None  # PyTensor's default (C) backend
-
-N_EXAMPLES = 1280          # data the steps slice (the timing does not depend on the values)
-EPOCH = 50_000             # examples per epoch, as network3's training set
-ETA, LMBDA = 0.03, 0.1
+BUILD_TIMEOUT = 1200       # seconds a process may take to build and compile its step
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+FAST, PRODUCTS, LIMIT = "FAST_RUN", "products only", "limit"
 
 
-def _data(seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.random((N_EXAMPLES, 784)).astype("float32"), \
-        rng.integers(0, 10, N_EXAMPLES).astype("int32")
+def network(preset):
+    """A network for ``peers.py``, from the preset of that name."""
+    from symconv.training.presets import PRESETS
+    p = PRESETS[preset]
+    name = f"{p.architecture} {'ReLU' if p.activation == 'relu' else p.activation}"
+    if p.dropout:
+        name += f", dropout {p.dropout:g}"
+    return {"preset": preset, "name": name, "convs": list(p.conv_layers),
+            "dense": list(p.fc_layers), "activation": p.activation, "eta": p.eta,
+            "lmbda": p.lmbda, "dropout": p.dropout}
 
 
-# --- symconv ------------------------------------------------------------------------
-
-def cnn_layers(mb):
-    rng = np.random.RandomState(0)
-    return [ConvPoolLayer((20, 1, 5, 5), (mb, 1, 28, 28), activation_fn=ReLU, rng=rng),
-            ConvPoolLayer((40, 20, 5, 5), (mb, 20, 12, 12), activation_fn=ReLU, rng=rng),
-            FullyConnectedLayer(640, 100, ReLU, rng=rng), SoftmaxLayer(100, 10)]
+def installed(module):
+    return util.find_spec(module) is not None
 
 
-def shallow_layers(mb):
-    rng = np.random.RandomState(0)
-    return [FullyConnectedLayer(784, 100, sigmoid, rng=rng), SoftmaxLayer(100, 10)]
+def implementations(preset, baseline):
+    """``(label, implementation, symconv checkout)`` of each row a network gets."""
+    rows = []
+    if preset != "dropout":
+        rows.append(("FAST_COMPILE", "FAST_COMPILE", ROOT))
+    rows.append((FAST, FAST, ROOT))
+    if preset == "relu":
+        rows.append(("hand-written", "hand-written", ROOT))
+    if baseline:
+        rows.append((f"{FAST} {baseline[1]}", FAST, baseline[0]))
+    rows.append((PRODUCTS, PRODUCTS, ROOT))
+    peers_here = [("PyTorch eager", "torch"), ("torch.compile", "torch"), ("JAX jit", "jax")]
+    if preset == "dropout":
+        peers_here = peers_here[:1]
+    elif preset == "shallow":
+        peers_here += [("PyTensor", "pytensor"), ("PyTensor 1 thr.", "pytensor")]
+    rows += [(label, label, ROOT) for label, module in peers_here if installed(module)]
+    return rows
 
 
-def symconv_step(layers, mb, mode, lmbda):
-    """network3's compiled training step; returns (step(i), compile seconds)."""
-    images, labels = _data()
-    net = Network(layers(mb), mb)
-    x, y = sc.shared(images), sc.shared(labels)
-    started = time.perf_counter()
-    cost, _, updates = training_step(net, ETA, lmbda, EPOCH // mb)
-    i = T.lscalar("i")
-    f = sc.function([i], cost, updates=updates, mode=mode,
-                    givens={net.x: x[i * mb:(i + 1) * mb], net.y: y[i * mb:(i + 1) * mb]})
-    return f, time.perf_counter() - started
+# --- the processes ---------------------------------------------------------------------
+
+class WorkerError(RuntimeError):
+    pass
 
 
-# --- PyTorch --------------------------------------------------------------------------
+class Worker:
+    """One implementation's step in a process of its own (``peers.py``)."""
 
-def torch_step(kind, mb, lmbda):
-    """The same network and step in PyTorch's eager mode; returns (step(i), 0)."""
-    images, labels = _data()
-    xs = torch.from_numpy(images)
-    ys = torch.from_numpy(labels.astype("int64"))
-    g = torch.Generator().manual_seed(0)
+    def __init__(self, impl, net, mb, args, root=ROOT):
+        spec = {"impl": impl, "net": net, "mb": mb, "threads": args.threads, "cpus": args.cpus}
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "peers.py"), json.dumps(spec)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
+            env=worker_env(args, root))
+        self.ready = self._read(BUILD_TIMEOUT)
+        found = self.ready.get("symconv")
+        if found and os.path.realpath(found) != os.path.realpath(root):
+            self.close()
+            raise WorkerError(f"imported symconv from {found}, not {root}")
 
-    def param(*shape, scale=1.0):
-        return (torch.randn(*shape, generator=g) * scale).requires_grad_()
-    if kind == "cnn":
-        params = [param(20, 1, 5, 5, scale=0.1), param(20), param(40, 20, 5, 5, scale=0.05),
-                  param(40), param(100, 640, scale=0.1), param(100), param(10, 100, scale=0.0),
-                  param(10, scale=0.0)]
+    def _read(self, timeout):
+        readable, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if readable else ""
+        if not line:
+            self.close()
+            self.log.seek(0)
+            tail = self.log.read().decode(errors="replace").strip().splitlines()[-3:]
+            raise WorkerError("the process " + ("ended" if readable else "timed out")
+                              + (": " + " / ".join(tail) if tail else ""))
+        message = json.loads(line)
+        if "error" in message:
+            self.close()
+            raise WorkerError(message["error"])
+        return message
+
+    def turn(self, seconds):
+        """Seconds per step over at least ``seconds`` of back-to-back steps."""
+        self.proc.stdin.write(json.dumps({"seconds": seconds}) + "\n")
+        self.proc.stdin.flush()
+        reply = self._read(seconds * 20 + 120)
+        return reply["seconds"] / reply["steps"]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("{}\n")
+                self.proc.stdin.close()
+                self.proc.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
+def worker_env(args, root):
+    """The environment every implementation's process starts with: the same
+    thread counts, the chosen OpenBLAS timeout, ``root``'s symconv first on the path."""
+    env = dict(os.environ)
+    for name in THREAD_VARIABLES:
+        env[name] = str(args.threads)
+    if args.openblas_timeout == "default":
+        env.pop("OPENBLAS_THREAD_TIMEOUT", None)
     else:
-        params = [param(100, 784, scale=0.1), param(100), param(10, 100, scale=0.0),
-                  param(10, scale=0.0)]
-    weights = params[0::2]
-    F = torch.nn.functional
-
-    def forward(x):
-        if kind == "cnn":
-            w1, b1, w2, b2, w3, b3, w4, b4 = params
-            a = x.view(mb, 1, 28, 28)
-            # network3 adds the bias after pooling; a per-channel constant commutes with max
-            a = F.relu(F.max_pool2d(F.conv2d(a, w1), 2) + b1.view(1, -1, 1, 1))
-            a = F.relu(F.max_pool2d(F.conv2d(a, w2), 2) + b2.view(1, -1, 1, 1))
-            a = F.relu(F.linear(a.reshape(mb, 640), w3, b3))
-            return F.linear(a, w4, b4)
-        w1, b1, w2, b2 = params
-        return F.linear(torch.sigmoid(F.linear(x, w1, b1)), w2, b2)
-
-    def step(i):
-        x, y = xs[i * mb:(i + 1) * mb], ys[i * mb:(i + 1) * mb]
-        cost = F.cross_entropy(forward(x), y)
-        if lmbda:
-            cost = cost + 0.5 * lmbda * sum((w ** 2).sum() for w in weights) / (EPOCH // mb)
-        grads = torch.autograd.grad(cost, params)
-        with torch.no_grad():
-            for p, gp in zip(params, grads):
-                p.sub_(ETA * gp)
-        return cost
-    return step, 0.0
+        env["OPENBLAS_THREAD_TIMEOUT"] = args.openblas_timeout
+    env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
+                                                  else []))
+    return env
 
 
-# --- PyTensor (the shallow network only) -------------------------------------------------
-
-def pytensor_step(mb):
-    images, labels = _data()
-    x_data = pytensor.shared(images)
-    y_data = pytensor.shared(labels)
-    rng = np.random.default_rng(0)
-    w1 = pytensor.shared((rng.standard_normal((784, 100)) * 0.1).astype("float32"))
-    b1 = pytensor.shared(np.zeros(100, "float32"))
-    w2 = pytensor.shared(np.zeros((100, 10), "float32"))
-    b2 = pytensor.shared(np.zeros(10, "float32"))
-    i = pt.lscalar("i")
-    x, y = x_data[i * mb:(i + 1) * mb], y_data[i * mb:(i + 1) * mb]
-    p = pt.special.softmax(pt.dot(pt.sigmoid(pt.dot(x, w1) + b1), w2) + b2, axis=-1)
-    cost = -pt.mean(pt.log(p)[pt.arange(y.shape[0]), y])
-    params = [w1, b1, w2, b2]
-    grads = pytensor.grad(cost, params)
-    started = time.perf_counter()
-    # the Numba backend is the one the issue's 0.075 ms figure was measured with
-    f = pytensor.function([i], cost, updates=[(q, q - ETA * g) for q, g in zip(params, grads)],
-                          mode=PYTENSOR_MODE)
-    return f, time.perf_counter() - started
+def gemm_peak(args):
+    worker = Worker("gemm", None, None, args)
+    worker.close()
+    return worker.ready["flops"]
 
 
-# --- the matrix products alone ------------------------------------------------------------
-
-def product_shapes(kind, mb):
-    """``(m, k, n)`` of every matrix product in one SGD step, as symconv's kernels
-    run them: each convolution is one product over its patch matrix (forward, filter
-    gradient, and input gradient for all but the first layer), each dense layer
-    three (forward, weight gradient, input gradient but for the first layer)."""
-    if kind == "cnn":
-        convs = [(20, 25, 576 * mb, False), (40, 500, 64 * mb, True)]   # F, C kh kw, positions
-        dense = [(640, 100, True), (100, 10, True)]
-    else:
-        convs, dense = [], [(784, 100, False), (100, 10, True)]
-    shapes = []
-    for f, ckk, positions, grad_input in convs:
-        shapes += [(f, ckk, positions), (ckk, positions, f)]
-        if grad_input:
-            shapes.append((ckk, f, positions))
-    for n_in, n_out, grad_input in dense:
-        shapes += [(mb, n_in, n_out), (n_in, mb, n_out)]
-        if grad_input:
-            shapes.append((mb, n_out, n_in))
-    return shapes
-
-
-def products_step(kind, mb):
-    """One step's matrix products and nothing else, float32, on as many BLAS threads
-    as FAST_RUN's plan gives them: a floor under any implementation that computes
-    them (``np.matmul`` runs them at the library's speed)."""
-    from symconv.compile.openblas import BLAS, one_thread
-    rng = np.random.default_rng(0)
-    shapes = product_shapes(kind, mb)
-    ops = [(rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32),
-            np.empty((m, n), np.float32)) for m, k, n in shapes]
-    if one_thread(max(2 * m * k * n for m, k, n in shapes)):
-        BLAS.set(1)
-
-    def step(i):
-        for a, b, out in ops:
-            np.matmul(a, b, out=out)
-    return step, 0.0
+def measure(net, mb, rows, args):
+    """``{label: result}``: each row's step times over the rounds (seconds), its
+    compile time, or why it could not run."""
+    results, workers = {}, {}
+    for label, impl, root in rows:       # one at a time, so that compile times do not overlap
+        try:
+            workers[label] = Worker(impl, net, mb, args, root)
+            results[label] = {"times": [], "compile": workers[label].ready["compile_s"],
+                              "detail": workers[label].ready.get("label")}
+        except WorkerError as exc:
+            results[label] = {"error": str(exc)}
+    labels = list(workers)
+    try:
+        for r in range(args.rounds if labels else 0):
+            for label in labels[r % len(labels):] + labels[:r % len(labels)]:
+                if label in workers:
+                    try:
+                        results[label]["times"].append(workers[label].turn(args.seconds))
+                    except WorkerError as exc:
+                        results[label] = {"error": str(exc)}
+                        workers.pop(label)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return results
 
 
-PRODUCTS = "products only"
+# --- the report ------------------------------------------------------------------------
+
+def _ms(seconds):
+    return f"{seconds * 1e3:.3f}" if seconds < 0.1 else f"{seconds * 1e3:.1f}"
 
 
-# --- timing ---------------------------------------------------------------------------------
-
-def _one_blas_thread():
-    """Every OpenBLAS loaded in this process (NumPy's, and SciPy's that Numba calls)
-    set to one thread."""
-    from symconv.compile.openblas import OpenBLAS, _loaded_openblas
-    for path in _loaded_openblas():
-        OpenBLAS([path]).set(1)
-
-
-def _build(impl, kind, mb, lmbda):
-    layers = cnn_layers if kind == "cnn" else shallow_layers
-    if impl in ("FAST_COMPILE", "FAST_RUN"):
-        return symconv_step(layers, mb, impl, lmbda)
-    if impl == "PyTorch eager":
-        return torch_step(kind, mb, lmbda)
-    if impl == PRODUCTS:
-        return products_step(kind, mb)
-    step, compile_s = pytensor_step(mb)
-    if impl == PYTENSOR_ONE_THREAD:
-        step(0)                   # loads the libraries its kernels call
-        _one_blas_thread()
-    return step, compile_s
-
-
-PYTENSOR_ONE_THREAD = "PyTensor 1 thr."
-
-
-def _worker(conn, impl, kind, mb, lmbda):
-    """One implementation in its own process: run ``n`` steps when asked, report the time."""
-    step, compile_s = _build(impl, kind, mb, lmbda)
-    batches = N_EXAMPLES // mb
-    for k in range(3):            # the first calls build plans and warm caches
-        step(k % batches)
-    conn.send(compile_s)
-    done = 0
-    while True:
-        n = conn.recv()
-        if n is None:
-            return
-        started = time.perf_counter()
-        for k in range(n):
-            step((done + k) % batches)
-        done += n
-        conn.send(time.perf_counter() - started)
+def table(sections, peak):
+    """The Markdown table of every row, and the notes for rows that could not run."""
+    lines = ["| network | batch | implementation | step (ms) | min–max (ms) | epoch (s) "
+             "| compile (s) | vs FAST_RUN | vs limit |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    notes = []
+    for net, mb, results in sections:
+        limit = peers.step_flops(net, mb) / peak
+        fast = np.median(results[FAST]["times"]) if results.get(FAST, {}).get("times") else None
+        rows = list(results.items())
+        at = next(k for k, (label, _) in enumerate(rows) if label == PRODUCTS) + 1
+        rows.insert(at, (LIMIT, {"times": [limit], "compile": None}))
+        for label, result in rows:
+            detail = f" ({result['detail']})" if result.get("detail") else ""
+            start = f"| {net['name']} | {mb} | {label}{detail}"
+            if "error" in result:
+                lines.append(f"{start} | could not run (see below) | | | | | |")
+                notes.append(f"- {label} ({net['name']}, mini-batch {mb}): {result['error']}")
+                continue
+            t = result["times"]
+            step = float(np.median(t))
+            spread = f"{_ms(min(t))}–{_ms(max(t))}" if label != LIMIT else ""
+            compile_s = "" if result["compile"] is None else f"{result['compile']:.2f}"
+            versus = f"{step / fast:.2f}x" if fast else ""
+            lines.append(f"{start} | {_ms(step)} | {spread} | {step * peers.EPOCH / mb:.1f} "
+                         f"| {compile_s} | {versus} | {step / limit:.2f}x |")
+    return lines, notes
 
 
-def interleaved(impls, kind, mb, lmbda, rounds, seconds):
-    """Median seconds per step of each implementation.
-
-    Each implementation runs in a process of its own (so that one library's idle
-    threads never compete with another's), and the processes take turns, round
-    after round, so that load from other programs falls on all of them alike.
-    """
-    import multiprocessing as mp
-    ctx = mp.get_context("spawn")
-    workers = {}
-    for impl in impls:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child, impl, kind, mb, lmbda), daemon=True)
-        proc.start()
-        workers[impl] = (proc, parent)
-    compile_s = {impl: conn.recv() for impl, (_, conn) in workers.items()}
-
-    def measure(impl, n):
-        time.sleep(0.3)           # let the previous process's threads stop spinning
-        conn = workers[impl][1]
-        conn.send(n)
-        return conn.recv()
-    per_round = {impl: max(1, int(seconds / max(measure(impl, 1), 1e-6))) for impl in impls}
-    times = {impl: [] for impl in impls}
-    for _ in range(rounds):
-        for impl in impls:
-            times[impl].append(measure(impl, per_round[impl]) / per_round[impl])
-    for proc, conn in workers.values():
-        conn.send(None)
-        proc.join()
-    return {impl: float(np.median(t)) for impl, t in times.items()}, compile_s
+def ceilings(sections):
+    lines = ["| network | batch | FAST_RUN speed-up | products ceiling |",
+             "| --- | ---: | ---: | ---: |"]
+    for net, mb, results in sections:
+        times = {k: np.median(r["times"]) for k, r in results.items() if r.get("times")}
+        if {"FAST_COMPILE", FAST, PRODUCTS} <= set(times):
+            lines.append(f"| {net['name']} | {mb} | {times['FAST_COMPILE'] / times[FAST]:.2f}x "
+                         f"| {times['FAST_COMPILE'] / times[PRODUCTS]:.2f}x |")
+    return lines if len(lines) > 2 else []
 
 
-def run(config, mb, rounds, seconds):
-    kind, _, lmbda = config
-    impls = ["FAST_COMPILE", "FAST_RUN", PRODUCTS]
-    if torch is not None:
-        impls.append("PyTorch eager")
-    if pytensor is not None and kind == "shallow":
-        impls += ["PyTensor", PYTENSOR_ONE_THREAD]
-    return interleaved(impls, kind, mb, lmbda, rounds, seconds)
-
-
-def _pytensor_label():
-    if pytensor is None:
+def _version(package):
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
         return "not installed"
-    return f"{pytensor.__version__} ({PYTENSOR_MODE or 'C'} backend)"
 
 
-def table(rows):
-    head = (f"{'network':<28}{'batch':>6}  {'implementation':<15}{'step (ms)':>11}"
-            f"{'epoch (s)':>11}{'compile (s)':>13}{'FAST_RUN faster by':>20}")
-    lines = [head, "-" * len(head)]
-    for name, mb, impl, step, compile_s, ratio in rows:
-        epoch = step * EPOCH / mb
-        ratio_text = "" if ratio is None else f"{ratio:.2f}x"
-        lines.append(f"{name:<28}{mb:>6}  {impl:<15}{step * 1e3:>11.3f}{epoch:>11.1f}"
-                     f"{compile_s:>13.2f}{ratio_text:>20}")
-    return "\n".join(lines)
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            models = [line.split(":", 1)[1] for line in f if line.startswith("model name")]
+        return models[0].strip()
+    except (OSError, IndexError):
+        return platform.processor() or platform.machine()
 
 
-def main(argv=None):
+def _numpy_blas():
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas['version']}"
+    except Exception:         # older NumPy: no dicts
+        return "BLAS unknown"
+
+
+def machine(args):
+    env = worker_env(args, ROOT)
+    timeout = env.get("OPENBLAS_THREAD_TIMEOUT", "OpenBLAS's default")
+    bound = f", each bound to cores {args.cpus}" if args.cpus else ""
+    usable = len(os.sched_getaffinity(0))
+    return [f"- machine: {_cpu_model()}, {os.cpu_count()} cores ({usable} usable), "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
+            f"- libraries: NumPy {np.__version__} ({_numpy_blas()}), PyTorch {_version('torch')}, "
+            f"JAX {_version('jax')} (jaxlib {_version('jaxlib')}), PyTensor {_version('pytensor')}",
+            f"- threads: {args.threads} in every process ({', '.join(THREAD_VARIABLES)}="
+            f"{args.threads}, torch.set_num_threads({args.threads}){bound}); "
+            f"OPENBLAS_THREAD_TIMEOUT={timeout}, OPENBLAS_CORETYPE="
+            f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}, OPENBLAS_L2_SIZE="
+            f"{os.environ.get('OPENBLAS_L2_SIZE', 'unset')}"]
+
+
+def report(args, sections, peak, load_start, load_end, command):
+    rows, notes = table(sections, peak)
+    flops = [f"{net['name']}: {peers.step_flops(net, 1) / 1e6:.1f} MFLOP per example"
+             for net in {net["name"]: net for net, _, _ in sections}.values()]
+    lines = ["# One SGD step, side by side", "",
+             f"`{command}`, {datetime.datetime.now():%Y-%m-%d %H:%M}.", ""]
+    lines += machine(args)
+    lines += [f"- GEMM peak: {peak / 1e9:.1f} GFLOP/s ({peers.GEMM_SIZE}x{peers.GEMM_SIZE} float32 "
+              "np.matmul, best of 3, in a process of its own)",
+              f"- step FLOPs (matrix products, forward and backward): {'; '.join(flops) or '-'}",
+              f"- load average (1, 5, 15 min): {_load(load_start)} at the start, "
+              f"{_load(load_end)} at the end",
+              f"- {args.rounds} round{'s' if args.rounds > 1 else ''}; each turn at least "
+              f"{args.seconds:g} s of back-to-back steps; the median over the rounds, and the "
+              "fastest and slowest round", ""]
+    if max(load_start[0], load_end[0]) > 0.5 * len(os.sched_getaffinity(0)):
+        lines += ["The machine was busy (see the load average): steps whose threads wait for "
+                  "one another (PyTorch's OpenMP above all) slow down most when another program "
+                  "holds a core, so these rows are not what a quiet machine gives.", ""]
+    lines += rows + [""]
+    lines += notes + ([""] if notes else [])
+    lines += ["epoch = step x 50,000 / mini-batch. vs FAST_RUN: the step over network3's "
+              "FAST_RUN step on the same network and mini-batch (above 1: slower than FAST_RUN); "
+              "vs limit: the step over the limit, the step's FLOPs at the GEMM peak. compile: from "
+              "building the step to the end of its first call (torch.compile and JAX compile "
+              "there).", ""]
+    extra = ceilings(sections)
+    if extra:
+        lines += extra + ["", "speed-up: FAST_COMPILE's step over FAST_RUN's; ceiling: "
+                          "FAST_COMPILE's step over the products alone, the most any "
+                          "implementation computing those products with this BLAS could gain "
+                          "on it."]
+    return "\n".join(lines) + "\n"
+
+
+def _load(load):
+    return ", ".join(f"{x:.2f}" for x in load)
+
+
+def _baseline(path):
+    """``(path, label)`` of a ``--baseline`` checkout: its commit, marked if it has changes."""
+    path = os.path.abspath(path)
+    if not os.path.isfile(os.path.join(path, "symconv", "__init__.py")):
+        raise SystemExit(f"--baseline {path}: no symconv package there")
+    try:
+        sha = subprocess.run(["git", "-C", path, "rev-parse", "--short", "HEAD"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", path, "status", "--porcelain", "--", "symconv"],
+                               capture_output=True, text=True).stdout.strip()
+        return path, sha + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return path, os.path.basename(path)
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, nargs="*", default=[10, 128],
-                        help="mini-batches of the conv net (none: the shallow net only)")
-    parser.add_argument("--rounds", type=int, default=15,
-                        help="turns each implementation takes; medians are reported")
-    parser.add_argument("--seconds", type=float, default=0.2,
-                        help="time per implementation per round (roughly)")
+                        help="mini-batches of the relu and dropout networks "
+                             "(none: the shallow network only)")
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="turns each implementation takes (default 7)")
+    parser.add_argument("--seconds", type=float, default=1.0,
+                        help="the least time of back-to-back steps per turn (default 1)")
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
+                        help="threads in every process (default: the cores this process may use)")
     parser.add_argument("--no-shallow", action="store_true")
+    parser.add_argument("--no-dropout", action="store_true")
+    parser.add_argument("--baseline", metavar="PATH",
+                        help="another checkout of this repository: an extra FAST_RUN row with "
+                             "its symconv, labelled with its commit")
+    parser.add_argument("--out", metavar="FILE", help="also write the report there (Markdown)")
     parser.add_argument("--openblas-timeout", default="4",
                         help="OPENBLAS_THREAD_TIMEOUT for every implementation's process: 4 "
                              "(idle threads sleep at once), as 'import symconv' sets it when "
                              "NumPy is not loaded yet; 'default' for OpenBLAS's own (spin)")
     args = parser.parse_args(argv)
-    # the worker processes start after this and load their OpenBLAS with it
-    if args.openblas_timeout == "default":
-        os.environ.pop("OPENBLAS_THREAD_TIMEOUT", None)
-    else:
-        os.environ["OPENBLAS_THREAD_TIMEOUT"] = args.openblas_timeout
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
-    timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "default")
-    print(f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={threads}, "
-          f"OPENBLAS_THREAD_TIMEOUT={timeout}, "
-          f"torch {torch.__version__ + ' (2 threads)' if torch else 'not installed'}, "
-          f"pytensor {_pytensor_label()}, "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    configs = [(("cnn", cnn_layers, LMBDA), "CP20-CP40-FC100-SM ReLU", mb) for mb in args.batches]
-    if not args.no_shallow:
-        configs.append((("shallow", shallow_layers, 0.0), "FC100-SM sigmoid", 10))
-    rows, ceilings = [], []
-    for config, name, mb in configs:
-        medians, compile_s = run(config, mb, args.rounds, args.seconds)
-        fast = medians["FAST_RUN"]
-        for impl, step in medians.items():
-            rows.append((name, mb, impl, step, compile_s[impl],
-                         None if impl == "FAST_RUN" else step / fast))
-        reference = medians["FAST_COMPILE"]
-        ceilings.append(f"{name:<28}{mb:>6}  {reference / fast:>17.2f}x"
-                        f"{reference / medians[PRODUCTS]:>18.2f}x")
-    print(table(rows))
-    print("\nepoch = step time x 50,000 / mini-batch; the last column is the other "
-          "implementation's step time over FAST_RUN's (above 1: FAST_RUN is faster).")
-    print("'products only' runs the step's matrix products and nothing else.\n")
-    print(f"{'network':<28}{'batch':>6}  {'FAST_RUN speed-up':>18}{'products ceiling':>19}")
-    print("\n".join(ceilings))
-    print("speed-up: FAST_COMPILE's step over FAST_RUN's; ceiling: FAST_COMPILE's step over "
-          "the products alone,\nthe most any implementation computing those products with "
-          "this BLAS could gain on it.")
+    if args.rounds < 1 or args.seconds <= 0 or args.threads < 1:
+        parser.error("--rounds, --seconds and --threads must be positive")
+    usable = sorted(os.sched_getaffinity(0))
+    args.cpus = usable[:args.threads] if args.threads < len(usable) else None
+    args.baseline = _baseline(args.baseline) if args.baseline else None
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    command = " ".join(["python benchmarks/bench_step.py"] + list(sys.argv[1:] if argv is None
+                                                                  else argv))
+    load_start = os.getloadavg()
+    configs = [("relu", mb) for mb in args.batches]
+    configs += [] if args.no_dropout else [("dropout", mb) for mb in args.batches]
+    configs += [] if args.no_shallow else [("shallow", 10)]
+    print("\n".join(machine(args)), flush=True)
+    peak = gemm_peak(args)
+    print(f"GEMM peak {peak / 1e9:.1f} GFLOP/s", flush=True)
+    sections = []
+    for preset, mb in configs:
+        net = network(preset)
+        print(f"{net['name']}, mini-batch {mb}: {peers.step_flops(net, mb) / 1e6:.1f} MFLOP "
+              "per step ...", flush=True)
+        sections.append((net, mb, measure(net, mb, implementations(preset, args.baseline), args)))
+    text = report(args, sections, peak, load_start, os.getloadavg(), command)
+    print("\n" + text, end="")
+    if args.out:
+        from symconv.atomic import atomic_open
+        with atomic_open(args.out) as f:
+            f.write(text)
+        print(f"written to {args.out}")
 
 
 if __name__ == "__main__":
