@@ -106,13 +106,7 @@ def finite_difference(prog, leaves, cost, wrt):
 
 
 def ancestors(prog, k):
-    seen, todo = set(), [k]
-    while todo:
-        j = todo.pop()
-        if j not in seen:
-            seen.add(j)
-            todo.extend(prog.nodes[j].args)
-    return seen
+    return prog.ancestors([k])
 
 
 # --- the two compiled worlds -----------------------------------------------------

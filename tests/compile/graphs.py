@@ -142,7 +142,11 @@ class Program:
 
     def needed(self):
         """The nodes that the outputs and updates depend on."""
-        seen, todo = set(), list(self.outputs) + [v for _, v in self.updates]
+        return self.ancestors(list(self.outputs) + [v for _, v in self.updates])
+
+    def ancestors(self, roots):
+        """The nodes ``roots`` are computed from, the roots included."""
+        seen, todo = set(), list(roots)
         while todo:
             j = todo.pop()
             if j not in seen:
