@@ -4,12 +4,16 @@
 ``grad`` walks the graph from the cost back to the requested variables, asking
 each Op for the symbolic gradient of its inputs given those of its outputs
 (the Op's ``grad`` method), and sums the contributions reaching a variable.
+One pattern is differentiated as a whole: a softmax written out with ``exp`` and
+row sums gets :class:`~symconv.ops.softmax.SoftmaxGrad`, as ``nnet.softmax`` does,
+so that the compiler fuses its training step the same way.
 """
 import numpy as np
 
 from .graph.basic import Constant, Variable
 from .graph.traversal import toposort
 from .graph.tensor import as_tensor_variable, constant
+from .ops.softmax import SoftmaxGrad, written_out_softmax
 
 
 class DisconnectedInputError(ValueError):
@@ -90,6 +94,14 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
         if all(g is None for g in out_grads):
             continue
         out_grads = [g if g is not None else zeros_like(o) for g, o in zip(out_grads, node.outputs)]
+        softmax_of = _softmax_route(node, relevant, blocked | wanted | set(seeds))
+        if softmax_of is not None:
+            # a softmax written out is differentiated as one: its Jacobian, straight to
+            # the logits, rather than through exp, the row sum and the row maximum (whose
+            # part is zero). The step then gets the same fused kernels as nnet.softmax.
+            contributions.setdefault(softmax_of, []).append(
+                SoftmaxGrad()(out_grads[0], node.outputs[0]))
+            continue
         in_grads = node.op.grad(node.inputs, node.outputs, out_grads)
         if len(in_grads) != len(node.inputs):
             raise RuntimeError(f"{node.op}.grad returned {len(in_grads)} gradients for "
@@ -121,6 +133,20 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
             g = cast(g, _gradient_dtype(v))
         results.append(g)
     return results if as_list else results[0]
+
+
+def _softmax_route(node, relevant, kept):
+    """The logits ``z`` when ``node`` computes a softmax of them written out
+    (:func:`~symconv.ops.softmax.written_out_softmax`) and no variable between
+    ``z`` and its output needs a gradient of its own (``kept``: blocked, asked for,
+    or given one); else None."""
+    found = written_out_softmax(node.outputs[0])
+    if found is None:
+        return None
+    z, between = found
+    if z not in relevant or any(v in kept for v in between):
+        return None
+    return z
 
 
 def _gradient_dtype(var):

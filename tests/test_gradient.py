@@ -213,6 +213,62 @@ def test_softmax_regression_gradient_matches_the_hand_derivation():
     np.testing.assert_allclose(gw, xv.T @ (pv - onehot) / 5, rtol=1e-10)
 
 
+SOFTMAX_SPELLINGS = {
+    "stable": lambda z: (lambda e: e / e.sum(axis=1, keepdims=True))(
+        T.exp(z - z.max(axis=1, keepdims=True))),
+    "naive": lambda z: T.exp(z) / T.exp(z).sum(axis=1, keepdims=True),
+    "theano": lambda z: (lambda e: e / e.sum(axis=1).dimshuffle(0, "x"))(
+        T.exp(z - z.max(axis=1).dimshuffle(0, "x"))),
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(SOFTMAX_SPELLINGS))
+def test_a_softmax_written_out_is_differentiated_as_a_softmax(spelling):
+    from symconv.ops.softmax import SoftmaxGrad
+    softmax = SOFTMAX_SPELLINGS[spelling]
+    z = T.dmatrix("z")
+    weights = T.constant(random_array((4, 3), seed=7))
+    g = sc.grad((softmax(z) * weights).sum(), z)
+    assert isinstance(g.owner.op, SoftmaxGrad)     # straight to the logits
+    zv = random_array((4, 3), seed=8)
+    sm = np.exp(zv - zv.max(axis=1, keepdims=True))
+    sm /= sm.sum(axis=1, keepdims=True)
+    wv = weights.data
+    expected = sm * (wv - (wv * sm).sum(axis=1, keepdims=True))
+    for mode in ("FAST_COMPILE", "FAST_RUN"):
+        np.testing.assert_allclose(sc.function([z], g, mode=mode)(zv), expected, rtol=1e-12)
+    check_grad(lambda a: softmax(a) * weights, [zv])
+
+
+def test_a_written_out_softmax_whose_parts_are_needed_keeps_their_gradients():
+    from symconv.ops.softmax import SoftmaxGrad
+    z = T.dmatrix("z")
+    e = T.exp(z - z.max(axis=1, keepdims=True))
+    total = e.sum(axis=1, keepdims=True)
+    p = e / total
+    wv = random_array((4, 3), seed=9)
+    cost = (p * T.constant(wv)).sum()
+    zv = random_array((4, 3), seed=10)
+    # asked for, blocked, or given a gradient: the parts are differentiated one by one
+    for kwargs in ({"wrt": [z, e]}, {"wrt": z, "consider_constant": [total]}):
+        g = sc.grad(cost, **kwargs)
+        g = g[0] if isinstance(g, list) else g
+        assert not isinstance(g.owner.op, SoftmaxGrad)
+    # with the row sum held constant, p is exp(z - max(z)) / c, and the row maximum
+    # passes its part to the largest entry of each row
+    g = sc.function([z], sc.grad(cost, z, consider_constant=[total]))(zv)
+    ev = np.exp(zv - zv.max(axis=1, keepdims=True))
+    through_exp = wv / ev.sum(axis=1, keepdims=True) * ev
+    largest = np.eye(3)[zv.argmax(axis=1)]
+    expected = through_exp - largest * through_exp.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(g, expected, rtol=1e-10, atol=1e-15)
+    # a part read again elsewhere still gets that gradient as well
+    zv2 = random_array((4, 3), seed=11)
+    check_grad(lambda a: (lambda e_, t_: (e_ / t_ * wv).sum() + t_.sum())(
+        T.exp(a - a.max(axis=1, keepdims=True)),
+        T.exp(a - a.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)), [zv2])
+
+
 # --- verify_grad --------------------------------------------------------------------
 
 class WrongSquare(Op):

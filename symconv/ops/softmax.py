@@ -51,6 +51,76 @@ def log_softmax_grad_kernel(gy, lsm):
     return gy - np.exp(lsm) * gy.sum(axis=-1, keepdims=True)
 
 
+# --- softmax written out -------------------------------------------------------------
+
+def row_reduction(v, op_class):
+    """``x`` when ``v`` is ``op_class`` (Sum, Max) of ``x`` over its last axis with its
+    axis kept: ``x.sum(axis=-1, keepdims=True)``, or Theano's spelling
+    ``x.sum(axis=-1).dimshuffle(0, 'x')``; else None."""
+    from .shape import DimShuffle
+    node = v.owner
+    if node is None:
+        return None
+    keep = True
+    if isinstance(node.op, DimShuffle):
+        if node.op.pattern != tuple(range(node.op.input_ndim)) + ("x",):
+            return None
+        node, keep = node.inputs[0].owner, False
+        if node is None:
+            return None
+    if type(node.op) is not op_class or node.op.keepdims != keep:
+        return None
+    x = node.inputs[0]
+    return x if node.op.axis == (x.ndim - 1,) else None
+
+
+def _elemwise_name(v):
+    from .elemwise import Elemwise
+    node = v.owner
+    return node.op.scalar_op.name if node is not None and isinstance(node.op, Elemwise) else None
+
+
+def _same_value(a, b, depth=4):
+    """Whether ``a`` and ``b`` are one variable or the same op of the same inputs (as
+    the compiler's merge phase would make them): ``exp(z) / exp(z).sum(...)`` builds
+    ``exp(z)`` twice."""
+    if a is b:
+        return True
+    if depth == 0 or a.owner is None or b.owner is None or a.owner.op != b.owner.op:
+        return False
+    na, nb = a.owner, b.owner
+    return na.outputs.index(a) == nb.outputs.index(b) and len(na.inputs) == len(nb.inputs) and \
+        all(_same_value(x, y, depth - 1) for x, y in zip(na.inputs, nb.inputs))
+
+
+def written_out_softmax(p):
+    """``(z, between)`` when ``p`` is a softmax of ``z`` written out, row by row:
+    ``exp(z - max(z)) / sum(exp(z - max(z)))`` or ``exp(z) / sum(exp(z))``, the
+    row sums and maxima kept as columns (``keepdims`` or ``dimshuffle(0, 'x')``);
+    ``between`` lists the variables from ``z`` to ``p``. Else None.
+
+    The compiler replaces such a ``p`` by :class:`Softmax`'s kernel, and
+    :func:`symconv.grad` differentiates it as a softmax, so that the training step
+    gets the same fused kernels however the softmax is spelled."""
+    from .reduction import Max, Sum
+    if _elemwise_name(p) != "true_div":
+        return None
+    e, total = p.owner.inputs
+    summed = row_reduction(total, Sum)
+    if summed is None or _elemwise_name(e) != "exp" or not _same_value(summed, e):
+        return None
+    z, between = e.owner.inputs[0], [e, total, summed]
+    if _elemwise_name(z) == "sub":
+        shifted, peak = z.owner.inputs
+        maximum = row_reduction(peak, Max)
+        if maximum is not None and _same_value(maximum, shifted):
+            between += [z, peak]
+            z = shifted
+    if z.ndim < 1 or not z.type.is_float:
+        return None
+    return z, between
+
+
 # --- ops ------------------------------------------------------------------------------
 
 def _float_input(op, x, what="input"):

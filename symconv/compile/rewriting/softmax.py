@@ -12,8 +12,9 @@
   -> ``G - sm * sum(G)``, without the division by ``sm``, which may underflow to 0;
 - (specialize phase) a gradient that is the mean's ``1/n`` for every label ->
   ``SoftmaxNLLGrad{mean}``, which divides inside the kernel;
-- softmax written out, ``exp(z - max) / sum(exp(z - max))``, -> ``softmax(z)``.
-  Its gradient, already built from the written-out form, stays as written.
+- softmax written out, ``exp(z - max) / sum(exp(z - max))``, -> ``softmax(z)``
+  (:func:`~symconv.ops.softmax.written_out_softmax`); ``symconv.grad`` already
+  differentiated it as a softmax, so its gradient takes the rewrites above.
 """
 from ...graph.basic import Constant
 from ...ops import elemwise as E
@@ -21,10 +22,10 @@ from ...ops.basic import Alloc, ARange
 from ...ops.elemwise import Cast, Elemwise
 from ...ops.softmax_nll import SoftmaxNLL, SoftmaxNLLGrad
 from ...ops.indexing import IncSubtensor, Subtensor
-from ...ops.reduction import BroadcastLike, Max, Sum, SumTo
+from ...ops.reduction import BroadcastLike, SumTo
 from ...ops.shape import DimShuffle, Shape
 from ...ops.softmax import (CategoricalCrossentropy1Hot, CategoricalCrossentropy1HotGrad,
-                            LogSoftmax, Softmax, SoftmaxGrad)
+                            LogSoftmax, Softmax, SoftmaxGrad, written_out_softmax)
 from .registry import node_rewrite
 from .shapes import dims_of, same_shape
 from .utils import can_stand_for, find_or_make, is_constant_equal, scalar_constant, scalar_name
@@ -255,28 +256,13 @@ def softmax_nll_grad_of_mean(fgraph, node):
     return [new] if can_stand_for(new, node.outputs[0]) else None
 
 
-def _row_reduction(v, op_class):
-    """``x`` when ``v`` is ``op_class`` of ``x`` over its last axis with ``keepdims``."""
-    node = v.owner
-    if node is None or type(node.op) is not op_class or not node.op.keepdims:
-        return None
-    x = node.inputs[0]
-    return x if node.op.axis == (x.ndim - 1,) else None
-
-
 @node_rewrite("stabilize", ops=(Elemwise,), tags=("softmax",))
 def softmax_written_out(fgraph, node):
     """``exp(z - max(z)) / sum(exp(z - max(z)))`` (rows) and ``exp(z) / sum(exp(z))``
     -> ``softmax(z)``: the fused, stable kernel (and the softmax rewrites above apply)."""
-    if node.op.scalar_op.name != "true_div":
+    found = written_out_softmax(node.outputs[0])
+    if found is None:
         return None
-    e, total = node.inputs
-    if _row_reduction(total, Sum) is not e or scalar_name(e) != "exp":
-        return None
-    z = e.owner.inputs[0]
-    if scalar_name(z) == "sub" and _row_reduction(z.owner.inputs[1], Max) is z.owner.inputs[0]:
-        z = z.owner.inputs[0]
-    if z.ndim < 1 or not z.type.is_float:
-        return None
+    z = found[0]
     new = Softmax()(z)
     return [new] if can_stand_for(new, node.outputs[0]) else None

@@ -131,6 +131,44 @@ def test_softmax_written_out_is_recognised():
     np.testing.assert_allclose(f(big)[1], [[0.0, 1.0]])          # stable once rewritten
 
 
+SPELLINGS = {
+    "nnet.softmax": nnet.softmax,
+    "stable": lambda z: (lambda e: e / e.sum(axis=1, keepdims=True))(
+        T.exp(z - z.max(axis=1, keepdims=True))),
+    "naive": lambda z: T.exp(z) / T.exp(z).sum(axis=1, keepdims=True),
+    "theano": lambda z: (lambda e: e / e.sum(axis=1).dimshuffle(0, "x"))(
+        T.exp(z - z.max(axis=1).dimshuffle(0, "x"))),
+}
+
+
+STEP_X = RNG.random((20, 6))
+STEP_Y = RNG.integers(0, 3, 20).astype("int32")
+
+
+def _training_step(softmax, mode):
+    data_x, data_y = STEP_X, STEP_Y
+    x, y, i = T.dmatrix("x"), T.ivector("y"), T.lscalar("i")
+    w = sc.shared(np.linspace(-1, 1, 18).reshape(6, 3), name="w")
+    b = sc.shared(np.zeros(3), name="b")
+    p = softmax(T.dot(x, w) + b)
+    cost = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+    gw, gb = sc.grad(cost, [w, b])
+    xs, ys = sc.shared(data_x), sc.shared(data_y)
+    f = sc.function([i], cost, updates=[(w, w - 0.1 * gw), (b, b - 0.1 * gb)],
+                    givens={x: xs[i * 10:(i + 1) * 10], y: ys[i * 10:(i + 1) * 10]}, mode=mode)
+    return f, [w, b]
+
+
+def test_every_spelling_of_the_softmax_gets_the_same_fused_training_step():
+    plans = {}
+    for name, softmax in SPELLINGS.items():
+        f = check_rewrite(lambda mode: _training_step(softmax, mode), calls=[(0,), (1,), (0,)],
+                          present=(SoftmaxNLL, SoftmaxNLLGrad),
+                          absent=(Softmax, SoftmaxGrad, IncSubtensor), rtol=1e-10, atol=1e-12)
+        plans[name] = sorted(type(op).__name__ for op in compiled_ops(f))
+    assert all(plan == plans["nnet.softmax"] for plan in plans.values()), plans
+
+
 def test_issue_example_trains_like_the_reference():
     """The softmax regression of the graph-core example: hand-written softmax, NLL."""
     data_x = RNG.random((30, 6))
