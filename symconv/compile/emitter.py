@@ -125,10 +125,11 @@ class Emitter:
         array rather than its name in the generated code."""
         return self.b.globals[self.temp(shape, dtype)]
 
-    def temp(self, shape, dtype):
-        """A scratch buffer, free again after this node."""
+    def temp(self, shape, dtype, order=None):
+        """A scratch buffer, free again after this node; ``order`` is its memory order
+        (see :func:`layout`), C order unless given."""
         dtype = np.dtype(dtype)
-        buf = self._take(tuple(shape), dtype)
+        buf = self._take(tuple(shape), dtype, order)
         # released right after this node, like a variable read last here
         key = ("temp", len(self.b.buffers), self.k)
         self.b.owned[key] = buf

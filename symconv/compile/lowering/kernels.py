@@ -37,10 +37,11 @@ class FusedKernel:
     """
 
     def __init__(self, name, op, in_shapes, in_dtypes, donated=(), out_of_input=None,
-                 nan_guard=False):
+                 nan_guard=False, zero_inputs=()):
         self.name = name
         self.op = op
         self.in_dtypes = list(in_dtypes)
+        self.zero_inputs = frozenset(zero_inputs)
         self.globals = {"_nan_error": nan_in_kernel}
         self.temps = []          # (shape, dtype) of each scratch buffer the plan must pass
         program = op.program
@@ -67,7 +68,7 @@ class FusedKernel:
 
         # registers: name -> (shape, dtype, busy_until); an output register becomes
         # a fixed home once its value is written
-        registers = {}
+        self._registers = registers = {}
         for j, k in enumerate(op.outputs):
             registers[f"o{j}"] = [shapes[k], dtypes[k], -1]
         for j, i in out_of_input.items():
@@ -167,6 +168,10 @@ class FusedKernel:
 
     def _emit(self, instr, args, dest, shapes, k, in_shapes):
         g = self.globals
+        if instr.kind == "scalar" and instr.arg == "switch":
+            lines = self._emit_switch(instr, args, dest, shapes, k, in_shapes)
+            if lines is not None:
+                return lines
         if instr.kind == "scalar":
             dtypes = [self.in_dtypes[-1 - r] if r < 0 else self.op.program[r].type.dtype
                       for r in instr.refs]
@@ -202,6 +207,53 @@ class FusedKernel:
             out = dest if kept == tuple(target) else f"{dest}.reshape({kept!r})"
             return [f"_add_reduce({args[0]}, axis={axes!r}, keepdims=True, out={out})"]
         raise ValueError(f"cannot generate code for instruction kind {instr.kind!r}")
+
+
+    def _emit_switch(self, instr, args, dest, shapes, k, in_shapes):
+        """``switch(cond, a, b)`` as a bitwise select on the values' bits, or None where
+        the operands' dtypes differ from the result's (then two masked copies do it).
+
+        Why: a masked copy (``np.copyto(..., where=cond)``) branches on every element,
+        and on a ReLU's mask, half set at random, it ran at 5 ns an element (the
+        first conv layer's ReLU gradient at mini-batch 128: 2 ms); ``cond`` turned
+        into an integer mask of all ones or all zeros and ANDed with the bits is two
+        or three vectorized passes, 5x faster, and gives the same bits."""
+        dtype = np.dtype(instr.type.dtype)
+        refs = instr.refs
+        operand_dtypes = [self.in_dtypes[-1 - r] if r < 0 else self.op.program[r].type.dtype
+                          for r in refs]
+        if dtype.kind not in "fiu" or dtype.itemsize not in (2, 4, 8) or \
+                operand_dtypes[1] != dtype.name or operand_dtypes[2] != dtype.name:
+            return None
+        g = self.globals
+        bits = np.dtype(f"i{dtype.itemsize}")
+        g[f"_{bits.name}"] = bits
+        it = f"_{bits.name}"
+        cond = args[0]
+        if operand_dtypes[0] != "bool":
+            g["_not_equal"] = np.not_equal
+            cond = f"_not_equal({cond}, 0)"
+        for ufunc in (np.subtract, np.bitwise_and, np.bitwise_xor):
+            g[f"_{ufunc.__name__}"] = ufunc
+        cond_shape = _shape_of(refs[0], in_shapes, shapes)
+        mask = self._pick(self._registers, cond_shape, bits.name, k, k, alias_ok=False,
+                          reads=args)
+        zero = [r < 0 and -1 - r in self.zero_inputs for r in refs]
+        a, b = (f"{x}.view({it})" for x in args[1:])
+        out = f"{dest}.view({it})"
+        if zero[1]:      # switch(cond, 0, b): b's bits where cond is False
+            return [f"_subtract({cond}, 1, dtype={it}, out={mask})",
+                    f"_bitwise_and({b}, {mask}, out={out})"]
+        if zero[2]:      # switch(cond, a, 0)
+            return [f"_subtract(0, {cond}, dtype={it}, out={mask})",
+                    f"_bitwise_and({a}, {mask}, out={out})"]
+        # b ^ ((a ^ b) & mask): a where the mask is all ones, b where it is zero
+        both = self._pick(self._registers, shapes[k], bits.name, k, k, alias_ok=False,
+                          reads=args + [mask])
+        return [f"_subtract(0, {cond}, dtype={it}, out={mask})",
+                f"_bitwise_xor({a}, {b}, out={both})",
+                f"_bitwise_and({both}, {mask}, out={both})",
+                f"_bitwise_xor({b}, {both}, out={out})"]
 
 
 def _sums_of_squares(program, outputs, in_shapes, shapes):
