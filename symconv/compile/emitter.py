@@ -125,6 +125,20 @@ class Emitter:
         array rather than its name in the generated code."""
         return self.b.globals[self.temp(shape, dtype)]
 
+    def kept(self, key, shape=None, dtype=None):
+        """An array of the plan's own that one kernel fills and a later one reads in
+        the same call, found by ``key``: with ``shape`` and ``dtype``, made (once) for
+        the kernel emitting now, which must fill it on every call; without, the one
+        an earlier kernel made (None if none did, so that a kernel reading it can
+        rely on its being filled first: kernels run in the order they are emitted)."""
+        if shape is None:
+            return self.b.kept.get(key)
+        if key not in self.b.kept:
+            buf = np.empty(tuple(shape), dtype=dtype)
+            self.b.buffers.append(buf)
+            self.b.kept[key] = buf
+        return self.b.kept[key]
+
     def temp(self, shape, dtype, order=None):
         """A scratch buffer, free again after this node; ``order`` is its memory order
         (see :func:`layout`), C order unless given."""

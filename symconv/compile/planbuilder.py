@@ -39,6 +39,21 @@ class ShapeChanged(Exception):
     """Raised inside a plan when a value's shape is not the one the plan was built for."""
 
 
+def input_overlaps(a, *written):
+    """Whether input ``a`` may share memory with one of the ``written`` arrays (shared
+    storage the plan writes in place). An array that owns its memory overlaps no other
+    array that owns its own, so the usual call (a fresh or caller-made input, shared
+    values from ``shared()``) is settled by flags, without ``np.may_share_memory``'s
+    bounds arithmetic per pair."""
+    if a.flags.owndata:
+        for s in written:
+            if s is a or not s.flags.owndata:
+                break
+        else:
+            return False
+    return any(np.may_share_memory(a, s) for s in written)
+
+
 class Plan:
     """A generated function for one set of shapes, with its source and buffers."""
 
@@ -88,6 +103,7 @@ class PlanBuilder:
         self.inplace_shared = set()
         self.returned_roots = set()
         self.counter = 0           # numbers the generated module's global names
+        self.kept = {}             # key -> array kept for the whole plan (Emitter.kept)
         self.locals = 0            # numbers the plan's local variables
         self.products = []         # floating-point operations of each matrix product
         self.overlapping = program.entry_overlaps(values)
@@ -223,11 +239,12 @@ class PlanBuilder:
             names = [self.names[v] for v in held]
             changed = " or ".join(f"{n} is not _held[{j}]" for j, n in enumerate(names))
             lines.append(f"if {changed}: _recheck({', '.join(names)})")
+        if self.program.input_vars and written:
+            self.globals["_input_overlaps"] = input_overlaps
+            targets = ", ".join(self.names[s] for s in written)
         for v in self.program.input_vars:
             # 0-d inputs too: s.get_value(borrow=True) of a scalar shared variable is one
-            self.globals["_may_share"] = np.may_share_memory
-            for s in written:
-                lines.append(f"if _may_share({self.names[v]}, {self.names[s]}): raise ShapeChanged")
+            lines.append(f"if _input_overlaps({self.names[v]}, {targets}): raise ShapeChanged")
         return lines
 
     def _emit_node(self, k, node):

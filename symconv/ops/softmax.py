@@ -225,12 +225,15 @@ class LogSoftmaxGrad(Op):
         return [g_gy, g_lsm]
 
 
-def _check_labels(op, labels, n_classes, n_rows):
+def _check_labels(node, labels, n_classes, n_rows):
+    """The labels as column indices, with NumPy's meaning (as the fused softmax-NLL
+    kernels that FAST_RUN turns a cross-entropy of a softmax into): a negative label
+    counts from the last class, one out of range raises an IndexError naming it."""
+    from .softmax_nll import checked_labels, label_description
     if labels.shape != (n_rows,):
-        raise ValueError(f"{op}: {n_rows} rows of probabilities but labels of shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = labels[(labels < 0) | (labels >= n_classes)]
-        raise ValueError(f"{op}: labels must lie in [0, {n_classes}), got {bad[:5].tolist()}")
+        raise ValueError(f"{node.op}: {n_rows} rows of probabilities but labels of shape "
+                         f"{labels.shape}")
+    return checked_labels(labels, n_classes, label_description(node))
 
 
 def _check_pair(op, p, labels):
@@ -259,7 +262,7 @@ class CategoricalCrossentropy1Hot(Op):
 
     def perform(self, node, inputs):
         p, labels = inputs
-        _check_labels(self, labels, p.shape[1], p.shape[0])
+        labels = _check_labels(node, labels, p.shape[1], p.shape[0])
         return [-np.log(p[np.arange(p.shape[0]), labels])]
 
     def infer_shape(self, node, input_shapes):
@@ -283,7 +286,7 @@ class CategoricalCrossentropy1HotGrad(Op):
 
     def perform(self, node, inputs):
         gy, p, labels = inputs
-        _check_labels(self, labels, p.shape[1], p.shape[0])
+        labels = _check_labels(node, labels, p.shape[1], p.shape[0])
         rows = np.arange(p.shape[0])
         gp = np.zeros(p.shape, dtype=node.outputs[0].dtype)
         gp[rows, labels] = -gy / p[rows, labels]

@@ -74,3 +74,37 @@ def test_network3_step_rejects_a_label_past_the_classes():
     net = Network([FullyConnectedLayer(784, 8, rng=rng), SoftmaxLayer(8, 10)], 10)
     with pytest.raises(IndexError, match="label 10"):
         net.SGD(data, 1, 10, 0.1, data, data)
+
+
+def test_the_gradient_kernel_reads_the_index_the_forward_kernel_checked():
+    f = _cost_and_grad("FAST_RUN")
+    scores = np.random.default_rng(1).standard_normal((4, 3)).astype("float32")
+    labels = np.array([2, -1, 0, 1], dtype="int32")
+    cost, grad = f(scores, labels)
+    want_cost, want_grad = _reference(scores, labels)
+    np.testing.assert_allclose(cost, want_cost, rtol=1e-5)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-5, atol=1e-7)
+    plan = f.kernel_source().split("# kernel")[0]
+    forward = [line for line in plan.splitlines() if "_softmax_nll" in line and "grad" not in line]
+    backward = [line for line in plan.splitlines() if "_softmax_nll_grad" in line]
+    index = forward[0].rstrip(")").split(", ")[-1]
+    assert index.startswith("_index") and backward[0].rstrip(")").endswith(index)
+    # new labels on the next call: the index is the forward's of this call
+    labels2 = np.array([0, 0, 2, -3], dtype="int32")
+    np.testing.assert_allclose(f(scores, labels2)[1], _reference(scores, labels2)[1],
+                               rtol=1e-5, atol=1e-7)
+    with pytest.raises(IndexError, match="label 3 at position 1"):
+        f(scores, np.array([0, 3, 0, 0], dtype="int32"))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_gradient_without_its_forward_kernel_checks_the_labels_itself(mode):
+    x, y = T.matrix("x"), T.ivector("y")
+    p = nnet.softmax(x)
+    cost = nnet.categorical_crossentropy(p, y).sum()
+    f = sc.function([x, y], sc.grad(cost, x), mode=mode)
+    scores = np.zeros((2, 3), dtype="float32")
+    np.testing.assert_allclose(f(scores, np.array([-1, 0], dtype="int32")),
+                               [[1 / 3, 1 / 3, -2 / 3], [-2 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+    with pytest.raises(IndexError, match="label -4 at position 0"):
+        f(scores, np.array([-4, 0], dtype="int32"))

@@ -113,8 +113,12 @@ def test_gradient_of_crossentropy_of_softmax_is_p_minus_one_hot():
 def test_labels_out_of_range_at_run_time():
     p, y = T.dmatrix("p"), T.ivector("y")
     f = sc.function([p, y], nnet.categorical_crossentropy(p, y))
-    with raises_naming(ValueError, "categorical_crossentropy1_hot", "[0, 5)", "[7]"):
+    # labels as NumPy indexes, as in the fused kernel FAST_RUN makes of softmax + this op
+    with raises_naming(IndexError, "categorical_crossentropy1_hot", "'y'", "label 7 at position 1",
+                       "5 classes"):
         f(reference_softmax(X), np.array([0, 7, 1, 1], dtype="int32"))
+    np.testing.assert_allclose(f(reference_softmax(X), np.array([0, -1, 1, -5], dtype="int32")),
+                               f(reference_softmax(X), np.array([0, 4, 1, 0], dtype="int32")))
     with raises_naming(ValueError, "categorical_crossentropy1_hot", "4 rows", "(3,)"):
         f(reference_softmax(X), np.array([0, 1, 1], dtype="int32"))
 

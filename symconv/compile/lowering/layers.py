@@ -213,7 +213,9 @@ class SoftmaxNLLLowering(Lowering):
         nll, sm = em.out(node.outputs[0]), em.out(node.outputs[1])
         col = em.temp((rows, 1), node.outputs[1].dtype)
         picked = em.temp((n,), node.outputs[1].dtype)
-        index = em.temp((n,), "intp")
+        # the flat index of every label, kept for the gradient kernel of these labels
+        index_array = em.kept(("label index", labels, rows, k), (n,), np.intp)
+        index = em.glob(index_array, "index")
         base = np.arange(n, dtype=np.intp) * k   # the flat index of each row's first column
         maximum, add, subtract = np.maximum.reduce, np.add.reduce, np.subtract
         what = label_description(node)
@@ -224,7 +226,7 @@ class SoftmaxNLLLowering(Lowering):
             maximum(x, axis=1, keepdims=True, out=col)
             subtract(x, col, out=sm)
             np.add(base, labels, out=index)
-            np.take(sm.reshape(-1), index, out=picked)
+            sm.reshape(-1).take(index, out=picked)   # the method: no dispatch layer
             np.exp(sm, out=sm)
             add(sm, axis=1, keepdims=True, out=col)
             np.divide(sm, col, out=sm)
@@ -252,21 +254,23 @@ class SoftmaxNLLGradLowering(Lowering):
             return super().emit(em)
         dx = em.out(node.outputs[0])
         picked = em.temp((n,), node.outputs[0].dtype)
-        index = em.temp((n,), "intp")
+        # the forward kernel of the same labels already checked them and made the index
+        kept = em.kept(("label index", labels, rows, k))
+        index = em.glob(kept, "index") if kept is not None else em.temp((n,), "intp")
         base = np.arange(n, dtype=np.intp) * k
         count = np.asarray(n, dtype=node.outputs[0].dtype)
         mean, vector = node.op.mean, np.ndim(em.value(g)) == 1
         what = label_description(node)
 
         def kernel(g, sm, labels, dx, picked, index):
-            labels = checked_labels(labels, k, what)
+            if kept is None:
+                np.add(base, checked_labels(labels, k, what), out=index)
             scale = g / count if mean else g
             np.multiply(sm[:n], scale[:, None] if vector else scale, out=dx[:n])
             if n < rows:
                 dx[n:] = 0
-            np.add(base, labels, out=index)
             flat = dx.reshape(-1)
-            np.take(flat, index, out=picked)
+            flat.take(index, out=picked)
             np.subtract(picked, scale, out=picked)
             flat[index] = picked
 
