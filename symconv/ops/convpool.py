@@ -162,8 +162,10 @@ def convpool_forward(x, w, b, conv, ws, act, out=None, pre=None, mask=None, cols
 
 
 def convpool_backward(gpooled, mask, cols, xshape, w, conv, ws, want, gw=None, scratch=None,
-                      window_major=False):
-    """The fused backward pass: ``{"gw": ..., "gx": ...}`` for those named in ``want``.
+                      window_major=False, gb=None):
+    """The fused backward pass: ``{"gw": ..., "gx": ..., "gb": ...}`` for those named in
+    ``want``; ``gb`` is the sum over each filter's positions of the gradient spread to
+    the convolution's values (the gradient of a bias added *before* the pooling).
 
     ``gpooled`` is the gradient of the pooled values, (B, F, OH, OW) in any memory
     order; ``mask`` and ``cols`` come from :func:`convpool_forward` (CHWB order);
@@ -190,6 +192,8 @@ def convpool_backward(gpooled, mask, cols, xshape, w, conv, ws, want, gw=None, s
                     out=_windows(gc, ws, pooled))
         gmat = gc.reshape(f, oh * ow * bsz)
     result = {}
+    if "gb" in want:
+        result["gb"] = np.add.reduce(gmat, axis=1, out=gb)
     if "gw" in want:
         # (patches x gradients) then transposed: OpenBLAS runs this orientation faster
         # (the patch rows are in the filters' own tap order, flipped or not)
@@ -317,8 +321,10 @@ class ConvPool(Op):
 
 class ConvPoolGrad(Op):
     """Gradients of a :class:`ConvPool`'s convolution and pooling: ``(gpooled, mask,
-    cols, x, w) -> (gw, gx)`` (those named in ``want``), where ``gpooled`` is the
-    gradient with respect to the pooled values and ``x`` gives the input's shape."""
+    cols, x, w) -> (gw, gx, gb)`` (those named in ``want``), where ``gpooled`` is the
+    gradient with respect to the pooled values and ``x`` gives the input's shape;
+    ``gb`` is the gradient of a bias added before the pooling: the spread gradient
+    summed per filter (a window's tied maxima each count, as the unfused graph's)."""
 
     __props__ = ("conv", "ws", "want", "window_major")
 
@@ -336,7 +342,8 @@ class ConvPoolGrad(Op):
         inputs = [as_tensor_variable(v) for v in (gpooled, mask, cols, x, w)]
         gpooled, mask, cols, x, w = inputs
         dtype = np.result_type(gpooled.dtype, w.dtype).name
-        types = {"gw": TensorType(dtype, w.type.shape), "gx": TensorType(dtype, x.type.shape)}
+        types = {"gw": TensorType(dtype, w.type.shape), "gx": TensorType(dtype, x.type.shape),
+                 "gb": TensorType(dtype, w.type.shape[:1])}
         return Apply(self, inputs, [TensorVariable(types[name]) for name in self.want])
 
     def perform(self, node, inputs):
@@ -349,7 +356,7 @@ class ConvPoolGrad(Op):
                 for name, out in zip(self.want, node.outputs)]
 
     def infer_shape(self, node, input_shapes):
-        shapes = {"gw": input_shapes[4], "gx": input_shapes[3]}
+        shapes = {"gw": input_shapes[4], "gx": input_shapes[3], "gb": input_shapes[4][:1]}
         return [shapes[name] for name in self.want]
 
     def grad(self, inputs, outputs, output_grads):

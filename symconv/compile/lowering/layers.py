@@ -141,7 +141,7 @@ class ConvPoolGradLowering(Lowering):
     gradient a fresh array from col2im."""
 
     def storage(self, node, values):
-        return [(BUFFER,) if name == "gw" else (FRESH,) for name in node.op.want]
+        return [(FRESH,) if name == "gx" else (BUFFER,) for name in node.op.want]
 
     def emit(self, em):
         from ...ops.convpool import convpool_backward
@@ -149,6 +149,7 @@ class ConvPoolGradLowering(Lowering):
         op = node.op
         gp, mask, cols, x, w = node.inputs
         gw = em.out(node.outputs[op.want.index("gw")]) if "gw" in op.want else "None"
+        gb = em.out(node.outputs[op.want.index("gb")]) if "gb" in op.want else "None"
         mshape = np.shape(em.value(mask))
         conv, ws, want, window_major = op.conv, op.ws, op.want, op.window_major
         f = em.value(w).shape[0]
@@ -159,21 +160,22 @@ class ConvPoolGradLowering(Lowering):
                               node.outputs[0].dtype)
         em.product(f, int(np.prod(mshape)) // f, int(np.prod(em.value(w).shape[1:])))
 
-        def kernel(gp, mask, cols, x, w, gw, scratch):
+        def kernel(gp, mask, cols, x, w, gw, scratch, gb):
             if not window_major:
                 mask = mask.transpose(1, 2, 3, 0)
             result = convpool_backward(gp, mask, cols, x.shape, w, conv, ws, want, gw, scratch,
-                                       window_major=window_major)
+                                       window_major=window_major, gb=gb)
             return result.get("gx")
 
         call = f"{em.glob(kernel, 'convpoolgrad')}({', '.join(em.name(v) for v in node.inputs)}" \
-               f", {gw}, {scratch})"
+               f", {gw}, {scratch}, {gb})"
         if "gx" in op.want:
             em.assign(node.outputs[op.want.index("gx")], call)
         else:
             em.line(call)
-        if "gw" in op.want:
-            em.bind(node.outputs[op.want.index("gw")], gw)
+        for name, buf in (("gw", gw), ("gb", gb)):
+            if name in op.want:
+                em.bind(node.outputs[op.want.index(name)], buf)
 
 
 class AffineLowering(Lowering):

@@ -131,3 +131,68 @@ def test_ties_get_the_full_gradient_as_in_the_reference():
         return out.sum()
     check_rewrite(_layer(None, bias=False, cost_of=cost_of), calls=[()], present=(ConvPoolGrad,),
                   rtol=1e-12, atol=1e-12)
+
+
+ORDERS = {
+    "pool, +b, act": lambda c, b, act: act(nnet.pool_2d(c, (2, 2), ignore_border=True) + b),
+    "+b, pool, act": lambda c, b, act: act(nnet.pool_2d(c + b, (2, 2), ignore_border=True)),
+    "+b, pool": lambda c, b, act: nnet.pool_2d(c + b, (2, 2), ignore_border=True),
+    "+b, act, pool": lambda c, b, act: nnet.pool_2d(act(c + b), (2, 2), ignore_border=True),
+}
+ACTS = {"relu": nnet.relu, "maximum(z, 0)": lambda z: T.maximum(z, 0), "sigmoid": nnet.sigmoid,
+        "tanh": T.tanh}
+
+
+def _ordered_layer(order, act, with_gx=True, static=True, extra=None):
+    def build(mode):
+        shapes = {"w": W.shape, "b": B.shape, "x": X.shape} if static else {}
+        w = sc.shared(W, name="w", shape=shapes.get("w"))
+        b = sc.shared(B, name="b", shape=shapes.get("b"))
+        x = sc.shared(X, name="x", shape=shapes.get("x"))
+        hints = dict(filter_shape=W.shape, input_shape=X.shape) if static else {}
+        c = nnet.conv2d(x, w, **hints)
+        out = ORDERS[order](c, b.dimshuffle("x", 0, "x", "x"), ACTS[act])
+        cost = ((out - 0.3) ** 2).sum()
+        if extra is not None:
+            cost = cost + extra(c, b.dimshuffle("x", 0, "x", "x"))
+        params = [w, b, x] if with_gx else [w, b]
+        grads = sc.grad(cost, params)
+        updates = [(q, q - 0.01 * g) for q, g in zip(params, grads)]
+        return sc.function([], [out, cost], updates=updates, mode=mode), params
+    return build
+
+
+@pytest.mark.parametrize("act", sorted(ACTS))
+@pytest.mark.parametrize("order", sorted(ORDERS))
+def test_every_order_of_bias_activation_and_pooling_fuses(order, act):
+    # X's blank corner makes windows of tied maxima: a bias added before the pooling
+    # gets the gradient of each tied position, as the unfused graph gives it
+    f = check_rewrite(_ordered_layer(order, act), calls=[()] * 2,
+                      present=(ConvPool, ConvPoolGrad), absent=UNFUSED, rtol=1e-10, atol=1e-12)
+    ops = compiled_ops(f)
+    assert sum(isinstance(op, ConvPool) for op in ops) == 1
+    (bwd,) = [op for op in ops if isinstance(op, ConvPoolGrad)]
+    assert bwd.want == (("gw", "gx") if order == "pool, +b, act" else ("gw", "gx", "gb"))
+
+
+@pytest.mark.parametrize("order", ["+b, act, pool", "+b, pool"])
+def test_a_first_layer_in_pytorch_order_gets_window_major_patches(order):
+    f = check_rewrite(_ordered_layer(order, "relu", with_gx=False), calls=[()] * 2,
+                      present=(ConvPool, ConvPoolGrad), absent=UNFUSED, rtol=1e-10, atol=1e-12)
+    (fwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPool)]
+    (bwd,) = [op for op in compiled_ops(f) if isinstance(op, ConvPoolGrad)]
+    assert fwd.window_major and bwd.window_major and bwd.want == ("gw", "gb")
+
+
+def test_pytorch_order_without_static_shapes_fuses_once():
+    f = check_rewrite(_ordered_layer("+b, act, pool", "relu", static=False), calls=[()] * 2,
+                      present=(ConvPool, ConvPoolGrad), absent=UNFUSED, rtol=1e-10, atol=1e-12)
+    assert sum(isinstance(op, ConvPool) for op in compiled_ops(f)) == 1
+
+
+def test_values_before_the_pooling_read_elsewhere_keep_the_layer_unfused():
+    # the cost also reads conv + b: it must be computed at full resolution anyway
+    f = check_rewrite(_ordered_layer("+b, act, pool", "relu",
+                                     extra=lambda c, b: 0.1 * ((c + b) ** 2).sum()),
+                      calls=[()] * 2, rtol=1e-10, atol=1e-12)
+    assert not any(isinstance(op, ConvPool) for op in compiled_ops(f))
