@@ -11,7 +11,8 @@ shared data. The rows:
 - symconv: ``FAST_COMPILE`` (the plain reference) and ``FAST_RUN`` (every
   rewrite, generated kernels); "hand-written", the relu network written by hand
   in Theano's style (``nnet.conv2d``, ``pool_2d``, ``T.maximum``) and compiled
-  with FAST_RUN; with ``--baseline PATH``, FAST_RUN with the symconv of another
+  with FAST_RUN ("hand-written, PyTorch order": each conv layer
+  ``pool(maximum(0, conv + b))``); with ``--baseline PATH``, FAST_RUN with the symconv of another
   checkout of this repository (labelled with its commit), for a change's before
   and after in one run.
 - "products only": the step's matrix products and nothing else, on the BLAS
@@ -96,6 +97,7 @@ def implementations(preset, baseline):
     rows.append((FAST, FAST, ROOT))
     if preset == "relu":
         rows.append(("hand-written", "hand-written", ROOT))
+        rows.append(("hand-written, PyTorch order", "hand-written, PyTorch order", ROOT))
     if baseline:
         rows.append((f"{FAST} {baseline[1]}", FAST, baseline[0]))
     rows.append((PRODUCTS, PRODUCTS, ROOT))

@@ -140,8 +140,10 @@ def _network3_step(net, eta, lmbda, num_batches):
     return cost, grads, [(p, p - eta * g) for p, g in zip(net.params, grads)]
 
 
-def handwritten_step(net, mb):
-    """The same network written by hand in Theano's style, without network3."""
+def handwritten_step(net, mb, order="theano"):
+    """The same network written by hand in Theano's style, without network3: each
+    conv layer ``maximum(0, pool(conv) + b)`` (network3's order), or with ``order``
+    "pytorch", ``pool(maximum(0, conv + b))`` (the order PyTorch code is written in)."""
     import symconv as sc
     import symconv.tensor as T
     from symconv import nnet
@@ -156,8 +158,11 @@ def handwritten_step(net, mb):
         if kind == "conv":
             conv = nnet.conv2d(a, w, input_shape=(mb, n_in, side[0], side[0]),
                                filter_shape=(n_out, n_in, 5, 5))
-            a = T.maximum(0, nnet.pool_2d(conv, (2, 2), ignore_border=True)
-                          + b.dimshuffle("x", 0, "x", "x"))
+            bias = b.dimshuffle("x", 0, "x", "x")
+            if order == "pytorch":
+                a = nnet.pool_2d(T.maximum(0, conv + bias), (2, 2), ignore_border=True)
+            else:
+                a = T.maximum(0, nnet.pool_2d(conv, (2, 2), ignore_border=True) + bias)
             continue
         z = T.dot(a.reshape((mb, n_in)), w) + b
         a = T.maximum(0, z)       # the softmax layer's z goes to the cost instead
@@ -319,6 +324,7 @@ BUILDERS = {
     "FAST_COMPILE": lambda net, mb, threads: symconv_step(net, mb, "FAST_COMPILE"),
     "FAST_RUN": lambda net, mb, threads: symconv_step(net, mb, "FAST_RUN"),
     "hand-written": lambda net, mb, threads: handwritten_step(net, mb),
+    "hand-written, PyTorch order": lambda net, mb, threads: handwritten_step(net, mb, "pytorch"),
     "products only": lambda net, mb, threads: products_step(net, mb),
     "PyTorch eager": lambda net, mb, threads: torch_step(net, mb, False, threads),
     "torch.compile": lambda net, mb, threads: torch_step(net, mb, True, threads),

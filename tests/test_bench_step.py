@@ -58,3 +58,17 @@ def test_the_dropout_network_is_the_presets(bench):
     assert net["name"] == "CP20-CP40-FC1000-FC1000-SM ReLU, dropout 0.5"
     shapes = [w.shape for w in bench.peers.initial_params(net)[0::2]]
     assert shapes == [(20, 1, 5, 5), (40, 20, 5, 5), (640, 1000), (1000, 1000), (1000, 10)]
+
+
+def test_both_hand_written_orders_compile_to_network3s_kernels(bench):
+    from collections import Counter
+    net = bench.network("relu")
+    steps = {name: bench.peers.BUILDERS[name](net, 4, 1)
+             for name in ("FAST_RUN", "hand-written", "hand-written, PyTorch order")}
+    kinds = {name: Counter(type(n.op).__name__ for n in f.fgraph.nodes
+                           if type(n.op).__name__.startswith(("ConvPool", "Conv2d", "Pool")))
+             for name, f in steps.items()}
+    assert kinds["FAST_RUN"] == Counter(ConvPool=2, ConvPoolGrad=2)
+    assert kinds["hand-written"] == kinds["hand-written, PyTorch order"] == kinds["FAST_RUN"]
+    for f in steps.values():
+        assert 0 < float(f(0)) < 10      # one step runs: the cost of random labels, ~2.3
