@@ -254,3 +254,22 @@ def test_plots_of_a_record_and_a_checkpoint_of_one_name_do_not_collide(capsys, t
     pngs = [w for w in written if w.endswith(".png")]
     assert len(pngs) == len(set(pngs)) == 3
     assert os.path.exists(tmp_path / "run-record-curves.png")
+
+
+def test_a_run_whose_data_fails_leaves_no_empty_run_folder(capsys, tmp_path, monkeypatch):
+    code, out, err = run(capsys, "train", *FAST, "--data", str(tmp_path / "missing"))
+    assert code != 0 and "--data" in err and "no such file or folder" in err
+    assert not os.path.exists("runs")                      # refused before any folder was made
+    bad = tmp_path / "mnist.pkl.gz"
+    bad.write_bytes(b"not a pickle")
+
+    def corrupt(source=None):
+        raise loaders.DataError(f"{source}: not a readable pickle")
+    monkeypatch.setattr(loaders, "load_split", corrupt)
+    code, out, err = run(capsys, "train", *FAST, "--data", str(bad))
+    assert code != 0 and "not a readable pickle" in err
+    assert f"removed the empty run folder runs/shallow-{TODAY}-1" in out
+    assert not os.path.exists("runs")
+    os.makedirs("runs/keep")                               # someone else's folder stays
+    code, out, err = run(capsys, "train", *FAST, "--data", str(bad))
+    assert code != 0 and os.listdir("runs") == ["keep"]

@@ -151,6 +151,10 @@ def cmd_train(args):
         raise ValueError("--workers starts a local cluster, --scheduler uses an existing one: "
                          "give one of them")
 
+    if s["data"] is not None and not os.path.exists(s["data"]):
+        raise ValueError(f"--data {s['data']}: no such file or folder (expected a folder of "
+                         "MNIST IDX files or a pickle such as mnist.pkl.gz)")
+
     # where the run is kept, checked before any data is loaded
     checkpoint_path = args.checkpoint or resume_path   # a resumed run goes on saving where it was
     record_path = args.record or (_saved_record(saved, resume_path) if saved else None)
@@ -168,6 +172,10 @@ def cmd_train(args):
 
     say = (lambda *a: None) if args.quiet else print
     with contextlib.ExitStack() as held:
+        if run_dir:
+            # registered first, so it runs last, after the locks (files beside the
+            # checkpoint) have gone: a run that failed before saving leaves no folder
+            held.callback(_remove_if_empty, run_dir, say)
         for path in filter(None, checkpoints):
             _lock(held, path, say)
         _say_header(say, s, saved, resume_path, info)
@@ -186,6 +194,21 @@ def cmd_train(args):
     elif kept:
         say(f"saved {', '.join(kept)} ({_duration(seconds)})")
     return 0
+
+
+def _remove_if_empty(run_dir, say):
+    """A run folder that a failed run left empty (its data did not load, say) goes, and
+    ``runs/`` with it if nothing else is there: a folder with a checkpoint or record in
+    it stays, whatever happened."""
+    try:
+        os.rmdir(run_dir)
+    except OSError:
+        return
+    say(f"removed the empty run folder {run_dir}: nothing was saved")
+    try:
+        os.rmdir(os.path.dirname(run_dir) or ".")
+    except OSError:
+        pass
 
 
 def _lock(held, path, say):
