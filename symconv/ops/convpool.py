@@ -150,7 +150,7 @@ def convpool_forward(x, w, b, conv, ws, act, out=None, pre=None, mask=None, cols
             mask[...] = False  # border cells outside every window get no gradient
         np.equal(win, pre[:, :, None, :, None], out=_windows(mask, ws, pooled))
     if b is not None:
-        np.add(pre, b.reshape(f, 1, 1, 1), out=pre)
+        np.add(pre, b.reshape(-1, 1, 1, 1), out=pre)   # one value per filter, or one for all
     if act is None:
         if out is None:
             out = pre

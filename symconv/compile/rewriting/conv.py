@@ -310,6 +310,13 @@ def conv_bias_pool(fgraph, node):
                 inner.add(v)
                 stack.extend(v.owner.inputs)
     inner_nodes = {v.owner for v in inner} | {g for g, _, _ in chains}
+    replaced = {n for _, _, readers in chains for n in readers.values()} | shape_readers
+    for v in inner:
+        # a piece of the derivative that something else also reads (merged with a
+        # value the user asked for, say) would keep the full-resolution values alive
+        if any(cl == "output" or cl not in inner_nodes and cl not in replaced
+               for cl, _ in fgraph.client_list(v)):
+            return None
     for v, allowed in ((c, {z.owner}), (z, {a.owner} if act else {node}), (a, {node})):
         for cl, i in fgraph.client_list(v):
             if cl == "output":
@@ -337,6 +344,7 @@ def conv_bias_pool(fgraph, node):
             gp, outs[-2], outs[-1], x, w).outputs
         for k, v in zip(want, results):
             if k == "gb":
-                v = DimShuffle(1, ("x", 0, "x", "x"))(v)
+                # per filter; summed again where one bias value serves every filter
+                v = SumTo()(DimShuffle(1, ("x", 0, "x", "x"))(v), other)
             replace[readers[k].outputs[0]] = v
     return replace
