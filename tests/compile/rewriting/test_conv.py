@@ -18,15 +18,20 @@ B = RNG.standard_normal(4)
 UNFUSED = (Conv2d, Pool, MaxPoolGrad, Conv2dGradWeights, Conv2dGradInputs)
 
 
+def _conv(static, border_mode="valid"):
+    """The layer's shared variables (with their shapes, or unknown ones) and its conv2d."""
+    shapes = {"w": W.shape, "b": B.shape, "x": X.shape} if static else {}
+    w = sc.shared(W, name="w", shape=shapes.get("w"))
+    b = sc.shared(B, name="b", shape=shapes.get("b"))
+    x = sc.shared(X, name="x", shape=shapes.get("x"))
+    hints = dict(filter_shape=W.shape, input_shape=X.shape) if static else {}
+    return w, b, x, nnet.conv2d(x, w, border_mode=border_mode, **hints)
+
+
 def _layer(act, bias=True, border_mode="valid", ws=(2, 2), with_gx=True, cost_of=None,
            static=True):
     def build(mode):
-        shapes = {"w": W.shape, "b": B.shape, "x": X.shape} if static else {}
-        w = sc.shared(W, name="w", shape=shapes.get("w"))
-        b = sc.shared(B, name="b", shape=shapes.get("b"))
-        x = sc.shared(X, name="x", shape=shapes.get("x"))
-        hints = dict(filter_shape=W.shape, input_shape=X.shape) if static else {}
-        c = nnet.conv2d(x, w, border_mode=border_mode, **hints)
+        w, b, x, c = _conv(static, border_mode)
         p = nnet.pool_2d(c, ws=ws, ignore_border=True)
         z = p + b.dimshuffle("x", 0, "x", "x") if bias else p
         out = act(z) if act else z
@@ -145,12 +150,7 @@ ACTS = {"relu": nnet.relu, "maximum(z, 0)": lambda z: T.maximum(z, 0), "sigmoid"
 
 def _ordered_layer(order, act, with_gx=True, static=True, extra=None):
     def build(mode):
-        shapes = {"w": W.shape, "b": B.shape, "x": X.shape} if static else {}
-        w = sc.shared(W, name="w", shape=shapes.get("w"))
-        b = sc.shared(B, name="b", shape=shapes.get("b"))
-        x = sc.shared(X, name="x", shape=shapes.get("x"))
-        hints = dict(filter_shape=W.shape, input_shape=X.shape) if static else {}
-        c = nnet.conv2d(x, w, **hints)
+        w, b, x, c = _conv(static)
         out = ORDERS[order](c, b.dimshuffle("x", 0, "x", "x"), ACTS[act])
         cost = ((out - 0.3) ** 2).sum()
         if extra is not None:
