@@ -119,11 +119,14 @@ def test_former_parameter_names_warn_and_work():
     # test_pool.py's test_old_pool_interface: ds, st and padding are deprecated names
     data = RNG.rand(1, 1, 6, 6)
     x = T.tensor4()
-    with pytest.warns(UserWarning, match="DEPRECATION: the 'ds'"):
+    with pytest.warns(UserWarning) as caught:
         old = pool.pool_2d(x, ds=(3, 3), st=(2, 2), padding=(1, 1), ignore_border=True)
+    said = " ".join(str(w.message) for w in caught)
+    for name in ("ds", "st", "padding"):          # each former name warns
+        assert f"DEPRECATION: the '{name}'" in said, said
     new = pool.pool_2d(x, ws=(3, 3), stride=(2, 2), pad=(1, 1), ignore_border=True)
     np.testing.assert_array_equal(old.eval({x: data}), new.eval({x: data}))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError), pytest.warns(UserWarning, match="'ds'"):
         pool.pool_2d(x, ws=(2, 2), ds=(3, 3), ignore_border=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

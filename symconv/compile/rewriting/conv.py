@@ -329,11 +329,24 @@ def conv_bias_pool(fgraph, node):
             return None     # another reader (a shape, a second use) would keep v alive
     wants = [tuple(k for k in ("gw", "gx", "gb") if k in readers) for _, _, readers in chains]
     window_major = all("gx" not in want for want in wants)
-    fused = ConvPool(cnode.op, op.ws, act, bias=True, keep_for_grad=bool(chains),
-                     window_major=window_major)
+    after = None       # act(pool(conv + b)): the activation after the pooling joins the kernel
+    if act is None:
+        acts = [(cl, activation_of(cl, y)) for cl, i in fgraph.client_list(y)
+                if cl != "output" and not (cl in grads and i == 1)]
+        acts = [(cl, name) for cl, name in acts if name is not None]
+        if len(acts) == 1:
+            after = acts[0]
+    fused = ConvPool(cnode.op, op.ws, act or (after and after[1]), bias=True,
+                     keep_for_grad=bool(chains), window_major=window_major)
     outs = fused.make_node(x, w, b).outputs
-    out, pre = outs[0], outs[1] if act else outs[0]
-    replace = {y: out}
+    if after is not None:
+        # y is the pre-activation output; what the activation's derivative reads of it
+        # (a ReLU's ge(0, y)) reads that
+        out, pre = outs[1], outs[1]
+        replace = {y: outs[1], after[0].outputs[0]: outs[0]}
+    else:
+        out, pre = outs[0], outs[1] if act else outs[0]
+        replace = {y: out}
     for (gnode, gz, readers), want in zip(chains, wants):
         if not want:
             continue
