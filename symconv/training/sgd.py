@@ -302,7 +302,7 @@ class Trainer:
                "best": best, "seconds": seconds,
                "examples_per_second": n * self.mini_batch_size / seconds if seconds else None,
                "elapsed_seconds": self.elapsed_seconds()}
-        state["history"].append(row)
+        state["history"].append(records.tidy(row))
         state.update(epoch=epoch + 1, next_batch=0, epoch_cost_sum=0.0, epoch_seconds=0.0)
         if self.report == "progress":
             self._say(records.progress_line(row, state["epochs"], n * self.mini_batch_size))

@@ -66,3 +66,18 @@ def test_bad_record_paths_are_clear_errors(tmp_path):
     other.write_text("a,b\n1,2\n")
     with raises_naming(ValueError, "other.csv", "not a symconv run record"):
         records.read(str(other))
+
+
+def test_accuracies_are_written_without_rounding_noise(tmp_path):
+    from symconv.training import records
+    row = {"epoch": 1, "iteration": 9, "cost": 0.1 + 0.2, "validation_accuracy": 9962 / 10000 * 1.0
+           + 1e-16, "test_accuracy": None, "best": True, "seconds": 1 / 3,
+           "examples_per_second": 100.0, "elapsed_seconds": 2.5}
+    for name in ("run.csv", "run.json"):
+        path = str(tmp_path / name)
+        records.write(path, [row])
+        text = open(path).read()
+        assert "0.9962" in text and "0.99620000" not in text and "0.30000000000000004" not in text
+        (back,) = records.read(path)
+        assert back["validation_accuracy"] == 0.9962 and abs(back["seconds"] - 1 / 3) < 1e-12
+        assert back["test_accuracy"] is None and back["epoch"] == 1
