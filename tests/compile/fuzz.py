@@ -25,10 +25,12 @@ from hypothesis.errors import NoSuchExample  # noqa: E402
 import symconv as sc  # noqa: E402
 from tests.compile.differential import check_program  # noqa: E402
 from tests.compile.differential import World  # noqa: E402
-from tests.compile.graphs import label_programs, programs, shared_update_programs  # noqa: E402
+from tests.compile.graphs import (conv_layer_programs, label_programs, programs,  # noqa: E402
+                                  shared_update_programs)
 
 FAMILIES = {"all": programs, "shared": lambda max_steps: shared_update_programs(),
-            "labels": lambda max_steps: label_programs()}
+            "labels": lambda max_steps: label_programs(),
+            "conv": lambda max_steps: conv_layer_programs()}
 
 
 def kind_of(failure):
@@ -123,7 +125,8 @@ def main(argv=None):
                         help="shrink one program per kind of failure")
     parser.add_argument("--family", choices=sorted(FAMILIES), default="all",
                         help="all: every family of operations; shared: mostly shared variables "
-                        "whose updates read each other; labels: label costs and their gradients")
+                        "whose updates read each other; labels: label costs and their gradients; "
+                        "conv: a convolution layer (bias, activation, pooling in any order) first")
     parser.add_argument("--classify", action="store_true",
                         help="for each failing program, the rewrites without which it passes")
     args = parser.parse_args(argv)

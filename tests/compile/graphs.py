@@ -900,16 +900,32 @@ class Builder:
         if not self.draw(st.booleans()):
             return
         bias = self.leaf((f,), role="shared")
-        out = self.op("float", (b, f, oh, ow),
-                      f"{self.name(out)} + {self.name(bias)}.dimshuffle('x', 0, 'x', 'x')",
-                      lambda x, v: x + v[None, :, None, None], [out, bias], -bound - 4, bound + 4)
         act = self.choice(["relu", "sigmoid", "tanh"])
         template, ref, bounds, _, exact = UNARY[act]
         lo, hi = bounds(-bound - 4, bound + 4) if act == "relu" else bounds(-5, 5)
-        out = self.op("float", (b, f, oh, ow), template.format(self.name(out)), ref, [out], lo, hi)
-        if oh >= 2 and ow >= 2 and self.draw(st.booleans()):
-            self._pool(out, (2, 2), (2, 2), (0, 0), True, "max", "nnet.max_pool_2d({x}, ds=(2, 2), "
-                       "ignore_border=True)")
+
+        def add_bias(v):
+            return self.op("float", self.node(v).shape,
+                           f"{self.name(v)} + {self.name(bias)}.dimshuffle('x', 0, 'x', 'x')",
+                           lambda x, v: x + v[None, :, None, None], [v, bias],
+                           -bound - 4, bound + 4)
+
+        def activate(v):
+            return self.op("float", self.node(v).shape, template.format(self.name(v)), ref, [v],
+                           lo, hi)
+
+        def pool(v):
+            return self._pool(v, (2, 2), (2, 2), (0, 0), True, "max",
+                              "nnet.max_pool_2d({x}, ds=(2, 2), ignore_border=True)")
+        # the layer in each order it is written in (the conv-pool rewrites fuse all three)
+        steps = {"conv, bias, act, pool": [add_bias, activate, pool],
+                 "conv, pool, bias, act": [pool, add_bias, activate],
+                 "conv, bias, pool, act": [add_bias, pool, activate]}
+        order = steps[self.choice(sorted(steps))]
+        if oh < 2 or ow < 2 or not self.draw(st.booleans()):
+            order = [add_bias, activate]       # no pooling
+        for step in order:
+            out = step(out)
 
     def step_pool(self):
         a = self._conv_source()
@@ -948,8 +964,8 @@ class Builder:
             if any(ties) and any(n.grad_of for n in prog.nodes):
                 raise Reject("tied maxima in a max pool window, under a gradient")
             return out
-        self.op("float", n.shape[:-2] + (oh, ow), template.format(x=self.name(a)), ref, [a],
-                lo, hi, exact=mode == "max")
+        return self.op("float", n.shape[:-2] + (oh, ow), template.format(x=self.name(a)), ref,
+                       [a], lo, hi, exact=mode == "max")
 
     def step_grad(self):
         """``symconv.grad`` of a scalar cost with respect to a leaf it depends on."""
@@ -1099,6 +1115,15 @@ def label_programs(draw, max_calls=3):
     return draw(programs(max_steps=3, max_calls=max_calls, first="labels", unary=False,
                          reduce=False, shape=False, index=False, set=False, conv=False,
                          pool=False, dot=False, softmax=False, switch=False))
+
+
+@st.composite
+def conv_layer_programs(draw, max_calls=2):
+    """Programs about a convolution layer: conv2d first (with a channel bias, an
+    activation and a max pool after it when the draw says so: the layer the conv+pool
+    rewrites fuse), elementwise steps, pooling and gradients after it."""
+    return draw(programs(max_steps=3, max_calls=max_calls, first="conv", labels=False,
+                         dot=False, softmax=False, set=False, index=False))
 
 
 @st.composite

@@ -21,7 +21,8 @@ import symconv as sc
 import symconv.tensor as T
 from symconv import nnet
 from tests.compile.differential import check_program
-from tests.compile.graphs import label_programs, programs, shared_update_programs
+from tests.compile.graphs import (conv_layer_programs, label_programs, programs,
+                                  shared_update_programs)
 
 # derandomize: the same examples on every run, so that a CI run never fails by chance
 # and a fixed compiler is seen to be fixed
@@ -54,11 +55,25 @@ def test_label_costs_and_their_gradients(prog):
     _check(prog)
 
 
+@settings(max_examples=40, **FAST)
+@given(conv_layer_programs())
+def test_conv_layers_in_every_order(prog):
+    _check(prog)
+
+
 @pytest.mark.slow
 @settings(max_examples=3000, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(programs(max_steps=10))
 def test_many_programs(prog):
+    _check(prog)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(conv_layer_programs())
+def test_many_conv_layers(prog):
     _check(prog)
 
 
