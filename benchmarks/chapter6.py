@@ -253,11 +253,23 @@ def read_rows(path):
     return kept
 
 
+def notes_after_table(path):
+    """What the results file says after its table (sections headed ``## ``, such as the
+    rows still in progress), kept when rows are written."""
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    match = re.search(r"^## ", text, flags=re.MULTILINE)
+    return text[match.start():] if match else ""
+
+
 def write_rows(path, rows):
     lines = [HEADER.rstrip("\n"), "", "| " + " | ".join(COLUMNS) + " |",
              "|" + "---|" * len(COLUMNS)]
     lines += [rows[r] for r in ROWS if r in rows]
-    atomic.write_text(path, "\n".join(lines) + "\n")
+    notes = notes_after_table(path)
+    atomic.write_text(path, "\n".join(lines) + "\n" + ("\n" + notes if notes else ""))
 
 
 def main(argv=None):

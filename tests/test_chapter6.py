@@ -74,3 +74,14 @@ def test_checkpoint_dir_continues_a_row(chapter6, tmp_path, capsys):
     assert re.search(r"continuing .*row1-seed0.npz: 1 of 1 epochs done", out)
     again = _row(tmp_path / "chapter6-short.md", "1")
     assert again[9] == first[9] and again[10] == first[10]
+
+
+def test_writing_a_row_keeps_the_notes_after_the_table(chapter6, tmp_path):
+    path = str(tmp_path / "table.md")
+    chapter6.write_rows(path, {"1": "| 1 | FC100-SM | first |"})
+    with open(path, "a") as f:
+        f.write("\n## Rows in progress\n\nrow 8: 18 of 40 epochs\n")
+    chapter6.write_rows(path, {"1": "| 1 | FC100-SM | first |", "2": "| 2 | CP20-FC100-SM | x |"})
+    text = open(path).read()
+    assert text.count("## Rows in progress") == 1 and text.endswith("row 8: 18 of 40 epochs\n")
+    assert text.index("| 2 |") < text.index("## Rows in progress")
