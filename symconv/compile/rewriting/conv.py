@@ -220,8 +220,7 @@ def _gradient_chain(fgraph, ga, a, z):
     gz = ga
     while True:
         readers = [c for c, _ in fgraph.client_list(gz)]
-        if any(isinstance(c, (Conv2dGradWeights, Conv2dGradInputs, SumTo)) or
-               c != "output" and isinstance(c.op, (Conv2dGradWeights, Conv2dGradInputs, SumTo))
+        if any(c != "output" and isinstance(c.op, (Conv2dGradWeights, Conv2dGradInputs, SumTo))
                for c in readers):
             break
         if len(readers) != 1 or readers[0] == "output" or \
