@@ -90,11 +90,13 @@ def main(argv=None):
     parser.add_argument("--batches", type=int, nargs="+", default=[10, 128])
     parser.add_argument("--seconds", type=float, default=0.5)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--peak-size", type=int, default=peers.GEMM_SIZE,
+                        help="side of the square float32 product that measures the peak")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     load = os.getloadavg()
-    peak = peers.gemm_peak()
-    print(f"GEMM peak {peak / 1e9:.1f} GFLOP/s (4096x4096 float32); threads: "
+    peak = peers.gemm_peak(args.peak_size)
+    print(f"GEMM peak {peak / 1e9:.1f} GFLOP/s ({args.peak_size}x{args.peak_size} float32); threads: "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
           f"load average {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}")
     print("| layer | batch | im2col + GEMM (ms) | GEMM alone (ms) | FFT (ms) | at GEMM peak (ms) "
