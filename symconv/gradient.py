@@ -4,15 +4,23 @@
 ``grad`` walks the graph from the cost back to the requested variables, asking
 each Op for the symbolic gradient of its inputs given those of its outputs
 (the Op's ``grad`` method), and sums the contributions reaching a variable.
-One pattern is differentiated as a whole: a softmax written out with ``exp`` and
-row sums gets :class:`~symconv.ops.softmax.SoftmaxGrad`, as ``nnet.softmax`` does,
-so that the compiler fuses its training step the same way.
+Some patterns are differentiated as a whole:
+
+- a softmax written out with ``exp`` and row sums gets
+  :class:`~symconv.ops.softmax.SoftmaxGrad`, as ``nnet.softmax`` does, so that the
+  compiler fuses its training step the same way;
+- the logistic function and the logs of it (``1 / (1 + exp(-t))``, ``log(sigmoid(t))``,
+  ``log(1 - sigmoid(t))``, ``log(1 + exp(t))``, see :mod:`symconv.ops.sigmoid_forms`)
+  get their closed-form derivatives, finite where the chain rule through the pieces
+  meets ``0 * inf`` (a saturated logistic regression's gradient is then -1, 0 or 1,
+  not NaN).
 """
 import numpy as np
 
 from .graph.basic import Constant, Variable
 from .graph.traversal import toposort
 from .graph.tensor import as_tensor_variable, constant
+from .ops.sigmoid_forms import closed_form_gradient
 from .ops.softmax import SoftmaxGrad, written_out_softmax
 
 
@@ -94,13 +102,19 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
         if all(g is None for g in out_grads):
             continue
         out_grads = [g if g is not None else zeros_like(o) for g, o in zip(out_grads, node.outputs)]
-        softmax_of = _softmax_route(node, relevant, blocked | wanted | set(seeds))
+        kept = blocked | wanted | set(seeds)
+        softmax_of = _softmax_route(node, relevant, kept)
         if softmax_of is not None:
             # a softmax written out is differentiated as one: its Jacobian, straight to
             # the logits, rather than through exp, the row sum and the row maximum (whose
             # part is zero). The step then gets the same fused kernels as nnet.softmax.
             contributions.setdefault(softmax_of, []).append(
                 SoftmaxGrad()(out_grads[0], node.outputs[0]))
+            continue
+        closed_form = _closed_form_route(node, relevant, kept)
+        if closed_form is not None:
+            source, gradient = closed_form
+            contributions.setdefault(source, []).append(gradient(out_grads[0]))
             continue
         in_grads = node.op.grad(node.inputs, node.outputs, out_grads)
         if len(in_grads) != len(node.inputs):
@@ -147,6 +161,19 @@ def _softmax_route(node, relevant, kept):
     if z not in relevant or any(v in kept for v in between):
         return None
     return z
+
+
+def _closed_form_route(node, relevant, kept):
+    """``(u, gradient)`` when ``node`` computes a logistic form of ``u``
+    (:func:`~symconv.ops.sigmoid_forms.closed_form_gradient`) and no variable between
+    ``u`` and its output needs a gradient of its own; else None."""
+    found = closed_form_gradient(node.outputs[0])
+    if found is None:
+        return None
+    u, between, gradient = found
+    if u not in relevant or any(v in kept for v in between):
+        return None
+    return u, gradient
 
 
 def _gradient_dtype(var):

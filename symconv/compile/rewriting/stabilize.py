@@ -1,11 +1,14 @@
 """Stabilize: rewrites that keep results finite where the graph as written overflows.
 
 ``log(sigmoid(x))`` -> ``-softplus(-x)``, ``log(1 - sigmoid(x))`` -> ``-softplus(x)``,
-``log(1 + x)`` -> ``log1p(x)``, ``log(1 + exp(x))`` -> ``softplus(x)`` and
-``exp(x) - 1`` -> ``expm1(x)``.
+``log(1 + x)`` -> ``log1p(x)``, ``log(1 + exp(x))`` and ``log1p(exp(x))`` ->
+``softplus(x)``, ``exp(x) - 1`` -> ``expm1(x)``, and the logistic function written
+out, ``1 / (1 + exp(-x))``, -> ``sigmoid(x)`` (so that the logs of it become
+softplus too; :mod:`symconv.ops.sigmoid_forms`).
 """
 from ...ops import elemwise as E
 from ...ops.elemwise import Elemwise
+from ...ops.sigmoid_forms import written_out_sigmoid
 from .registry import node_rewrite
 from .utils import can_stand_for, is_constant_equal, scalar_name
 
@@ -55,6 +58,26 @@ def log_one_plus(fgraph, node):
     if scalar_name(y) == "exp":
         return _checked(E.softplus(y.owner.inputs[0]), node.outputs[0])
     return _checked(E.log1p(y), node.outputs[0])
+
+
+@node_rewrite("stabilize", ops=(Elemwise,))
+def log1p_exp(fgraph, node):
+    """``log1p(exp(x))`` -> ``softplus(x)``."""
+    if node.op.scalar_op.name != "log1p" or scalar_name(node.inputs[0]) != "exp":
+        return None
+    return _checked(E.softplus(node.inputs[0].owner.inputs[0]), node.outputs[0])
+
+
+@node_rewrite("stabilize", ops=(Elemwise,))
+def sigmoid_written_out(fgraph, node):
+    """``1 / (1 + exp(-x))`` -> ``sigmoid(x)``; ``1 / (1 + exp(x))`` -> ``sigmoid(-x)``."""
+    if node.op.scalar_op.name != "true_div":
+        return None
+    found = written_out_sigmoid(node.outputs[0])
+    if found is None:
+        return None
+    u, sign, _ = found
+    return _checked(E.sigmoid(u if sign > 0 else E.neg(u)), node.outputs[0])
 
 
 @node_rewrite("stabilize", ops=(Elemwise,))
