@@ -272,3 +272,35 @@ def test_no_default_updates_errors_name_the_entry():
     counter.default_update = counter + 0.5
     with raises_naming(TypeError, "update", "'counter'", "i64"):
         sc.function([x], x + counter)
+
+
+# --- pickling (as Theano: graphs pickle, functions pickle as their graph) -------------
+
+def test_graphs_pickle_and_compile_after_loading():
+    import pickle
+    x = T.dmatrix("x")
+    W = sc.shared(np.arange(6.0).reshape(3, 2), name="W")
+    b = sc.shared(np.zeros(2), name="b")
+    p = sc.nnet.softmax(T.dot(x, W) + b)
+    model = {"input": x, "p": p, "y_pred": T.argmax(p, axis=1), "act": T.tanh(x * 2) + 1}
+    loaded = pickle.loads(pickle.dumps(model))
+    xv = np.array([[1.0, 0.0, -1.0], [0.5, 0.5, 0.5]])
+    for key in ("p", "y_pred", "act"):
+        want = sc.function([x], model[key])(xv)
+        got = sc.function([loaded["input"]], loaded[key])(xv)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_function_pickles_as_its_graph_with_its_shared_values():
+    import pickle
+    x = T.dvector("x")
+    W = sc.shared(np.ones(3), name="W")
+    f = sc.function([x], (x * W).sum(), updates=[(W, W + x)], name="step")
+    f(np.ones(3))                                  # W is now 2s
+    g, W2 = pickle.loads(pickle.dumps((f, W)))     # pickled together: one W
+    assert g.name == "step" and W2 is not W
+    assert float(g(np.ones(3))) == 6.0
+    np.testing.assert_array_equal(W2.get_value(), np.full(3, 3.0))
+    np.testing.assert_array_equal(W.get_value(), np.full(3, 2.0))   # the original is untouched
+    alone = pickle.loads(pickle.dumps(f))          # alone: with its own copy of W
+    assert float(alone(np.ones(3))) == 6.0 and float(f(np.ones(3))) == 6.0

@@ -71,6 +71,11 @@ def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=No
     updates = _check_updates(updates)
     givens = _check_givens(givens)
     excluded, frozen_draws = _check_no_default_updates(no_default_updates)
+    # what a pickled function is compiled again from (see Function.__reduce__)
+    source = dict(inputs=inputs, outputs=outputs[0] if single else list(outputs),
+                  updates=list(updates), givens=givens, mode=mode, name=name,
+                  allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input,
+                  profile=profile, no_default_updates=no_default_updates)
 
     # 2. substitute givens everywhere (outputs and update values), then add the
     # default updates of the shared variables that the result reads
@@ -97,7 +102,7 @@ def function(inputs, outputs=None, updates=None, givens=None, mode=None, name=No
     from .runtime import Function
     return Function(program, fgraph, inputs, len(outputs), [s for s, _ in updates], single,
                     name=name, allow_input_downcast=allow_input_downcast, mode=mode,
-                    rewrite_log=rewrite_log, profile=profile)
+                    rewrite_log=rewrite_log, profile=profile, source=source)
 
 
 def _check_inputs(inputs):

@@ -21,8 +21,10 @@ class Function:
     """
 
     def __init__(self, program, fgraph, inputs, n_outputs, updated, single, name=None,
-                 allow_input_downcast=False, mode=None, rewrite_log=(), profile=False):
+                 allow_input_downcast=False, mode=None, rewrite_log=(), profile=False,
+                 source=None):
         self.program = program
+        self._source = source
         self.fgraph = fgraph
         self.inputs = inputs
         self.n_outputs = n_outputs
@@ -44,6 +46,16 @@ class Function:
         self._types = [(v.type, v.describe(), all(s is None for s in v.type.shape),
                         np.dtype(v.dtype), v.ndim == 0 and v.type.is_integer)
                        for v in inputs]
+
+    def __reduce__(self):
+        # As Theano: a pickled function is its graph (inputs, outputs, updates, givens,
+        # mode), compiled again when loaded; the shared variables it reads come back
+        # with their values at pickling time (one pickle of the function and the
+        # variables together keeps them one object).
+        if self._source is None:
+            raise TypeError(f"{self._label()} cannot be pickled: it was not made by "
+                            "symconv.function")
+        return _compiled_again, (self._source,)
 
     def __call__(self, *args):
         # One call at a time per function: the plan's buffers, its cached patch views
@@ -118,3 +130,9 @@ def _owned(value, held):
         value = value.copy()
     held.add(id(value))
     return value
+
+
+def _compiled_again(source):
+    """A pickled :class:`Function` loading: its graph compiled again."""
+    from .function import function
+    return function(**source)

@@ -79,16 +79,16 @@ class _TensorOperators:
 
     # comparisons (== and != stay identity, as in Theano: use T.eq / T.neq) --
     def __lt__(self, other):
-        return _math().lt(self, other)
+        return _comparison(_math().lt(self, other), self, "<", other)
 
     def __le__(self, other):
-        return _math().le(self, other)
+        return _comparison(_math().le(self, other), self, "<=", other)
 
     def __gt__(self, other):
-        return _math().gt(self, other)
+        return _comparison(_math().gt(self, other), self, ">", other)
 
     def __ge__(self, other):
-        return _math().ge(self, other)
+        return _comparison(_math().ge(self, other), self, ">=", other)
 
     def __and__(self, other):
         return _math().and_(self, other)
@@ -109,9 +109,17 @@ class _TensorOperators:
         return _math().invert(self)
 
     def __bool__(self):
-        raise TypeError(
-            f"the truth value of symbolic {self.describe()} is not known until the graph runs; "
-            "use symconv.tensor.switch for a symbolic condition")
+        # Theano's rule: a variable is true (``if not W:`` tests that a parameter was
+        # given), except the result of <, <=, > or >=, whose truth is the graph's to
+        # compute: ``if x < 0:`` and ``a < b < c`` (Python's ``(a < b) and (b < c)``)
+        # would otherwise run with a value that means nothing
+        written = getattr(self, "_written_as", None)
+        if written is not None:
+            raise TypeError(
+                f"the truth value of the symbolic comparison {written} is not known until "
+                "the graph runs; use symconv.tensor.switch for a symbolic condition (and "
+                "T.and_ for a < b < c)")
+        return True
 
     def __iter__(self):
         raise TypeError(f"symbolic {self.describe()} cannot be iterated")
@@ -231,6 +239,15 @@ class _TensorOperators:
             # a value given for an input the result does not need is no error here
             cache[key] = function(list(key), self, on_unused_input="ignore")
         return cache[key](*values.values())
+
+
+def _comparison(result, left, symbol, right):
+    """``result`` marked as the comparison ``left symbol right`` written with an
+    operator (see ``__bool__``)."""
+    def text(v):
+        return v.describe() if isinstance(v, Variable) else repr(v)
+    result._written_as = f"{text(left)} {symbol} {text(right)}"
+    return result
 
 
 class TensorVariable(_TensorOperators, Variable):

@@ -42,6 +42,16 @@ class ScalarOp:
     def __hash__(self):
         return hash(("ScalarOp", self.name))
 
+    def __reduce__(self):
+        # pickled by name: the registered singleton comes back (its kernel and
+        # gradient rule are functions of this module, some of them lambdas)
+        return _registered, (self.name,)
+
+
+def _registered(name):
+    """The registered scalar op ``name`` (what a pickled ScalarOp loads as)."""
+    return SCALAR_OPS[name]
+
 
 @lru_cache(maxsize=None)
 def _result_dtype(scalar_op, dtypes):

@@ -91,7 +91,13 @@ class TheanoFunction:
         return self.function(*values)
 
     def __getattr__(self, name):
+        if name == "function" or name.startswith("__"):
+            raise AttributeError(name)   # not set yet (while unpickling): no recursion
         return getattr(self.function, name)
+
+    def __reduce__(self):
+        # the compiled function pickles as its graph (compiled again when loaded)
+        return TheanoFunction, (self.function, self.specs)
 
     def __repr__(self):
         return repr(self.function)

@@ -292,7 +292,7 @@ def test_reflected_operators():
 
 def test_symbolic_truth_value_is_an_error():
     x = T.dscalar("x")
-    with raises_naming(TypeError, "output of gt", "switch"):
+    with raises_naming(TypeError, "comparison", "'x' (f64[]) > 0", "switch"):
         if x > 0:
             pass
 

@@ -38,8 +38,6 @@ def test_python_protocols_are_refused_clearly():
         len(x)
     with raises_naming(TypeError, "'x'", "iterated"):
         iter(x)
-    with raises_naming(TypeError, "truth value", "switch"):
-        bool(x)
 
 
 def test_shared_variables_are_tensors():
@@ -77,3 +75,19 @@ def test_plural_constructors_follow_theano():
     assert [v.name for v in T.iscalars(3)] == [None, None, None]
     single = T.tensor4s("t")
     assert single.name == "t" and single.ndim == 4 and single.dtype == sc.config.floatX
+
+
+def test_a_variable_is_true_but_a_comparison_has_no_truth_value():
+    # Theano's rule: ``if not W:`` checks that a parameter was given; ``if x < 0:`` and
+    # ``0 < x < 1`` ask for a value only the graph can compute
+    x = T.dvector("x")
+    w = sc.shared(np.ones(2), name="w")
+    assert bool(x) and bool(w) and bool(x + 1) and bool(T.constant(0.0)) and bool(T.lt(x, 1))
+    assert (x or None) is x and (None or w) is w
+    with raises_naming(TypeError, "truth value", "'x' (f64[?]) < 2", "switch"):
+        bool(x < 2)
+    for compare in (lambda: x <= 2, lambda: x > 2, lambda: x >= w):
+        with raises_naming(TypeError, "truth value", "switch"):
+            bool(compare())
+    with raises_naming(TypeError, "'x' (f64[?]) > 0", "T.and_"):
+        0 < x < 1

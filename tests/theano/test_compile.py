@@ -247,3 +247,17 @@ def test_debugprint_of_a_compiled_function():
     f = function([x], T.exp(x) * 2)
     text = theano.printing.debugprint(f, file="str")
     assert "inputs: x:f64[?]" in text and "exp" in text
+
+
+def test_a_theano_function_pickles_with_its_defaults():
+    # Theano pickles functions (copyreg on Function); the tutorials pickle their models
+    import pickle
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    y, s = TT.dvector("y"), TT.dscalar("s")
+    v = theano.shared(np.zeros(2), name="v")
+    f = theano.function([y, theano.In(s, value=2.0)], y.sum() * s, updates=[(v, v + 1)])
+    g = pickle.loads(pickle.dumps(f))
+    assert float(g(np.ones(2))) == 4.0 and float(g(np.ones(2), s=3.0)) == 6.0
+    assert g.maker.fgraph.outputs[0].ndim == 0
