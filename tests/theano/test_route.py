@@ -43,10 +43,10 @@ def test_theano_flags_set_floatX(tmp_path):
 
 def test_missing_module_and_usage(tmp_path):
     script = tmp_path / "uses_scan.py"
-    script.write_text("import theano.sandbox.rng_mrg\n")
+    script.write_text("import theano.sandbox.cuda\n")
     result = run_route(str(script))
     assert result.returncode != 0
-    assert "symconv does not implement theano.sandbox" in result.stderr
+    assert "symconv does not implement theano.sandbox.cuda" in result.stderr
     script.write_text("import theano\ntheano.scan\n")
     result = run_route(str(script))
     assert "NotImplementedInSymconv: symconv does not implement theano.scan" in result.stderr
@@ -103,3 +103,23 @@ def test_eval_and_tensor_shortcuts():
     np.testing.assert_allclose(T.abs_(x).eval({x: [-1.0, 2.0]}), [1.0, 2.0])
     np.testing.assert_allclose(T.sgn(x).eval({x: [-3.0, 2.0]}), [-1.0, 1.0])
     assert T.as_tensor(1.5).eval() == 1.5
+
+
+def test_a_script_using_mrg_random_streams_runs_unchanged(tmp_path):
+    # the deeplearning.net tutorials' denoising autoencoder corrupts its input this way
+    script = tmp_path / "corrupt.py"
+    script.write_text(
+        "import numpy\n"
+        "import theano\n"
+        "import theano.tensor as T\n"
+        "from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams\n"
+        "rng = RandomStreams(numpy.random.RandomState(123).randint(2 ** 30))\n"
+        "x = T.matrix('x')\n"
+        "kept = rng.binomial(size=x.shape, n=1, p=0.75, dtype=theano.config.floatX)\n"
+        "f = theano.function([x], kept * x)\n"
+        "a, b = f(numpy.ones((50, 40))), f(numpy.ones((50, 40)))\n"
+        "print(a.dtype, set(numpy.unique(a)) <= {0.0, 1.0}, 0.65 < a.mean() < 0.85,"
+        " (a != b).any())\n")
+    result = run_route(str(script), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["float64", "True", "True", "True"]

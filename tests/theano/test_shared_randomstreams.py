@@ -149,3 +149,36 @@ def test_second_draw_gets_the_second_seed():
     _, rng2 = numpy_stream(SEED, 2)
     np.testing.assert_allclose(function([], second)(), rng2.normal(size=(3,)))
     assert first is not second
+
+
+# --- theano.sandbox.rng_mrg.MRG_RandomStreams -----------------------------------------
+
+def test_mrg_streams_draw_with_mrg_signatures_and_repeat_for_a_seed():
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    from symconv.theano.missing import NotImplementedInSymconv
+    from symconv.theano.sandbox.rng_mrg import MRG_RandomStreams
+
+    def draws(seed):
+        srng = MRG_RandomStreams(seed)
+        x = TT.dmatrix("x")
+        outs = [srng.uniform((3, 4), low=-1.0, high=2.0), srng.normal((5,), avg=3.0, std=0.1),
+                srng.binomial(size=x.shape, p=0.3, dtype="float64") * x,
+                srng.binomial(p=np.full((2, 2), 0.5))]       # size from p, as MRG
+        f = theano.function([x], outs)
+        return [f(np.ones((30, 30))) for _ in range(2)]
+    (u, n, b, b2), again = draws(7)
+    assert u.dtype == n.dtype == theano.config.floatX and b2.dtype == np.int64
+    assert u.shape == (3, 4) and (-1 <= u).all() and (u < 2).all()
+    assert n.shape == (5,) and abs(n.mean() - 3) < 0.3 and b2.shape == (2, 2)
+    assert set(np.unique(b)) <= {0.0, 1.0} and 0.2 < b.mean() < 0.4
+    assert not np.array_equal(u, again[0])             # each call advances the state
+    for first, second in zip(draws(7), draws(7)):      # the same seed, the same values
+        for a, c in zip(first, second):
+            np.testing.assert_array_equal(a, c)
+    assert not np.array_equal(draws(8)[0][0], u)
+    assert MRG_RandomStreams().default_instance_seed == 12345
+    srng = MRG_RandomStreams(1)
+    with pytest.raises(NotImplementedInSymconv, match="MRG_RandomStreams.multinomial"):
+        srng.multinomial(pvals=np.ones((2, 3)) / 3)
