@@ -205,6 +205,38 @@ def _reached(seeds, wanted, blocked):
         seen.add(var)
         if var in wanted:
             found.add(var)
-        if var.owner is not None and var not in blocked:
+        if var.owner is not None and var not in blocked and not _disconnects(var.owner.op):
             stack.extend(var.owner.inputs)
     return found
+
+
+def _disconnects(op):
+    return getattr(getattr(op, "scalar_op", None), "disconnects", False)
+
+
+# --- identities for the gradient (Theano's theano.gradient) ---------------------------
+
+def zero_grad(x):
+    """``x``, through which the gradient is zero: what ``x`` is computed from gets zeros
+    by way of it (and still counts as connected to the cost)."""
+    from .ops.elemwise import zero_grad_op
+    return zero_grad_op(x)
+
+
+def disconnected_grad(x):
+    """``x``, through which no gradient passes: what ``x`` is computed from is not
+    connected to the cost by way of it (``grad`` raises DisconnectedInputError for a
+    variable reached only so, unless told otherwise), as ``consider_constant``."""
+    from .ops.elemwise import disconnected_grad_op
+    return disconnected_grad_op(x)
+
+
+def grad_clip(x, lower_bound, upper_bound):
+    """``x``, whose gradient is clipped to ``[lower_bound, upper_bound]`` on its way
+    back (scalar bounds)."""
+    from .ops.elemwise import grad_clip_op
+    lo, hi = as_tensor_variable(lower_bound), as_tensor_variable(upper_bound)
+    if lo.ndim or hi.ndim:
+        raise ValueError(f"grad_clip: the bounds must be scalars, got {lo.describe()} and "
+                         f"{hi.describe()}")
+    return grad_clip_op(x, lo, hi)

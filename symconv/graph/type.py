@@ -42,9 +42,19 @@ class TensorType:
         self.dtype = normalize_dtype(dtype)
         shape = tuple(shape)
         for s in shape:
+            if isinstance(s, (bool, np.bool_)):
+                # Theano's TensorType(dtype, broadcastable) takes flags; here they would
+                # read as sizes 0 and 1
+                raise TypeError(f"static shape {shape}: sizes, not broadcastable flags (None "
+                                "for a size known at run time, 1 for a broadcastable axis)")
             if s is not None and (not isinstance(s, (int, np.integer)) or s < 0):
                 raise TypeError(f"static shape {shape}: each entry must be a non-negative int or None")
         self.shape = tuple(None if s is None else int(s) for s in shape)
+
+    def __call__(self, name=None):
+        """A new symbolic variable of this type (Theano's ``Type.__call__``)."""
+        from .tensor import TensorVariable
+        return TensorVariable(self, name=name)
 
     @property
     def ndim(self):

@@ -24,9 +24,12 @@ class ScalarOp:
     None, for inputs without a gradient) per input, before broadcasting is undone.
     """
 
-    def __init__(self, name, nin, kernel, grad=None, ufunc=None):
+    def __init__(self, name, nin, kernel, grad=None, ufunc=None, disconnects=False):
         self.name = name
         self.nin = nin
+        # no gradient reaches the inputs, and they count as not connected to the cost
+        # (disconnected_grad); other ops without a gradient pass zeros
+        self.disconnects = disconnects
         self.kernel = kernel
         self.grad = grad
         # the ufunc, when there is one, lets fused kernels write into buffers (out=)
@@ -250,10 +253,11 @@ def _zero_grads(inputs, out, gz):
 
 
 SCALAR_OPS = {}
+_LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
 
 
-def _register(name, nin, kernel, grad=None, ufunc=None):
-    SCALAR_OPS[name] = ScalarOp(name, nin, kernel, grad, ufunc)
+def _register(name, nin, kernel, grad=None, ufunc=None, disconnects=False):
+    SCALAR_OPS[name] = ScalarOp(name, nin, kernel, grad, ufunc, disconnects)
     return Elemwise(SCALAR_OPS[name])
 
 
@@ -277,6 +281,8 @@ exp_op = _register("exp", 1, np.exp, lambda i, o, g: [mul(g, o[0])])
 expm1_op = _register("expm1", 1, np.expm1, lambda i, o, g: [mul(g, exp(i[0]))])
 log_op = _register("log", 1, np.log, lambda i, o, g: [true_div(g, i[0])])
 log1p_op = _register("log1p", 1, np.log1p, lambda i, o, g: [true_div(g, add(i[0], 1.0))])
+log2_op = _register("log2", 1, np.log2, lambda i, o, g: [true_div(g, mul(i[0], _LN2))])
+log10_op = _register("log10", 1, np.log10, lambda i, o, g: [true_div(g, mul(i[0], _LN10))])
 tanh_op = _register("tanh", 1, np.tanh, lambda i, o, g: [
     mul(g, sub(1.0, sqr(o[0])))])
 sigmoid_op = _register("sigmoid", 1, _sigmoid, lambda i, o, g: [
@@ -295,6 +301,17 @@ switch_op = _register("switch", 3, _switch, lambda i, o, g: [
     None, switch(i[0], g, 0.0), switch(i[0], 0.0, g)])
 identity_op = _register("identity", 1, np.positive, lambda i, o, g: [g])
 
+# identities for the gradient only (Theano's theano.gradient.zero_grad, disconnected_grad
+# and grad_clip): the value passes unchanged, the compiler removes them, the gradient is
+# zeros, disconnected, or clipped to [lo, hi] (scalars)
+zero_grad_op = _register("zero_grad", 1, np.positive, _zero_grads)
+disconnected_grad_op = _register("disconnected_grad", 1, np.positive, _zero_grads,
+                                 disconnects=True)
+grad_clip_op = _register("grad_clip", 3, lambda x, lo, hi: np.positive(x), lambda i, o, g: [
+    maximum(minimum(g, i[2]), i[1]), None, None])
+GRADIENT_IDENTITIES = ("zero_grad", "disconnected_grad", "grad_clip")
+"""Scalar ops whose value is their first input's."""
+
 # comparisons and logic: boolean results, no gradient
 eq_op = _register("eq", 2, np.equal, _zero_grads)
 neq_op = _register("neq", 2, np.not_equal, _zero_grads)
@@ -312,8 +329,9 @@ isinf_op = _register("isinf", 1, np.isinf, _zero_grads)
 # symbolic functions (the tensor API re-exports these) ------------------------
 add, sub, mul, true_div, floor_div, mod, pow = (
     add_op, sub_op, mul_op, true_div_op, floor_div_op, mod_op, pow_op)
-neg, abs, sign, sqr, sqrt, exp, expm1, log, log1p = (
-    neg_op, abs_op, sign_op, sqr_op, sqrt_op, exp_op, expm1_op, log_op, log1p_op)
+neg, abs, sign, sqr, sqrt, exp, expm1, log, log1p, log2, log10 = (
+    neg_op, abs_op, sign_op, sqr_op, sqrt_op, exp_op, expm1_op, log_op, log1p_op, log2_op,
+    log10_op)
 tanh, sigmoid, softplus, sin, cos, floor, ceil = (
     tanh_op, sigmoid_op, softplus_op, sin_op, cos_op, floor_op, ceil_op)
 maximum, minimum, switch = maximum_op, minimum_op, switch_op

@@ -37,6 +37,20 @@ from ..tensor.sharedvar import shared as _shared  # noqa: E402
 
 __version__ = "1.0.5+symconv"
 
+from ..graph.traversal import clone_replace as _clone_replace  # noqa: E402
+from ..tensor.math import dot  # noqa: E402,F401
+
+
+def clone(output, replace=None, strict=True, share_inputs=True):
+    """``output`` (a variable or a list) with the variables in ``replace`` (a dict or
+    pairs, old -> new) substituted, as ``theano.clone``; the inputs are shared."""
+    if not share_inputs:
+        raise NotImplementedInSymconv("symconv does not implement theano.clone(share_inputs=False)")
+    pairs = dict(replace.items() if hasattr(replace, "items") else (replace or []))
+    single = not isinstance(output, (list, tuple))
+    cloned = _clone_replace([output] if single else list(output), pairs)
+    return cloned[0] if single else cloned
+
 
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
            broadcastable=None):

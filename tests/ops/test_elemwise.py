@@ -4,7 +4,8 @@ import pytest
 
 import symconv as sc
 import symconv.tensor as T
-from symconv.ops.elemwise import SCALAR_OPS, Elemwise, identity_op, sigmoid_into
+from symconv.ops.elemwise import (GRADIENT_IDENTITIES, SCALAR_OPS, Elemwise, identity_op,
+                                  sigmoid_into)
 from tests.helpers import check_grad, check_graph, check_op, raises_naming, random_array
 from tests.reference import np_sigmoid
 
@@ -30,6 +31,8 @@ UNARY = {
     "expm1": (T.expm1, np.expm1, A),
     "log": (T.log, np.log, POS),
     "log1p": (T.log1p, np.log1p, A * 0.9),
+    "log2": (T.log2, np.log2, POS),
+    "log10": (T.log10, np.log10, POS),
     "tanh": (T.tanh, np.tanh, A),
     "sigmoid": (T.sigmoid, np_sigmoid, A * 4),
     "softplus": (T.softplus, np_softplus, A * 4),
@@ -59,7 +62,8 @@ LOGIC = {"and": (T.and_, np.logical_and), "or": (T.or_, np.logical_or),
          "xor": (T.xor, np.logical_xor)}
 UNARY_PREDICATES = {"isnan": (T.isnan, np.isnan), "isinf": (T.isinf, np.isinf),
                     "invert": (T.invert, np.logical_not)}
-DIFFERENTIABLE = {"neg", "abs", "sqr", "sqrt", "exp", "expm1", "log", "log1p", "tanh",
+DIFFERENTIABLE = {"neg", "abs", "sqr", "sqrt", "exp", "expm1", "log", "log1p", "log2", "log10",
+                  "tanh",
                   "sigmoid", "softplus", "sin", "cos", "identity", "add", "sub", "mul",
                   "true_div", "mod", "pow", "maximum", "minimum"}
 FLAT = {"sign", "floor", "ceil", "round", "floor_div"}  # derivative zero almost everywhere
@@ -67,7 +71,8 @@ FLAT = {"sign", "floor", "ceil", "round", "floor_div"}  # derivative zero almost
 
 def test_every_scalar_op_is_covered():
     covered = set(UNARY) | set(BINARY) | set(COMPARISONS) | set(LOGIC) | set(UNARY_PREDICATES)
-    assert covered | {"switch"} == set(SCALAR_OPS)
+    # the gradient-only identities: test_gradient_identities_pass_the_value_and_shape_the_gradient
+    assert covered | {"switch"} | set(GRADIENT_IDENTITIES) == set(SCALAR_OPS)
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -389,3 +394,37 @@ def test_infinity_times_a_sigmoid_that_underflows_is_nan_in_every_mode():
             with np.errstate(invalid="ignore"):
                 got = f(values)
             assert np.isnan(got[0]) and np.isnan(got[1]) and got[2] == np.inf, (mode, got)
+
+
+# --- log2, log10 and the gradient-only identities -----------------------------------
+
+def test_gradient_identities_pass_the_value_and_shape_the_gradient():
+    from symconv.gradient import disconnected_grad, grad_clip, zero_grad
+    x = T.dvector("x")
+    xv = np.array([-2.0, 0.5, 3.0])
+    for wrap in (zero_grad, disconnected_grad, lambda v: grad_clip(v, -1.0, 1.0)):
+        for mode in ("FAST_COMPILE", "FAST_RUN"):
+            np.testing.assert_array_equal(sc.function([x], wrap(x) * 2, mode=mode)(xv), xv * 2)
+    # zero_grad: zeros, still connected; disconnected_grad: not connected at all
+    f = sc.function([x], sc.grad((zero_grad(x) * x).sum(), x))
+    np.testing.assert_array_equal(f(xv), xv)
+    np.testing.assert_array_equal(sc.function([x], sc.grad(zero_grad(x).sum(), x))(xv), 0)
+    with raises_naming(sc.gradient.DisconnectedInputError, "'x'"):
+        sc.grad((disconnected_grad(x) ** 2).sum(), x)
+    # grad_clip: the gradient clipped on its way back, the value untouched
+    g = sc.grad((grad_clip(x ** 2, -1.0, 1.5) * 1.0).sum(), x)
+    for mode in ("FAST_COMPILE", "FAST_RUN"):
+        np.testing.assert_allclose(sc.function([x], g, mode=mode)(xv), 2 * xv * 1.0)
+    g = sc.grad((grad_clip(x, -1.0, 1.5) * T.constant(np.array([-5.0, 0.3, 5.0]))).sum(), x)
+    np.testing.assert_allclose(sc.function([x], g)(xv), [-1.0, 0.3, 1.5])
+    with raises_naming(ValueError, "grad_clip", "scalars"):
+        grad_clip(x, T.dvector("lo"), 1.0)
+
+
+def test_the_compiler_removes_the_gradient_identities():
+    from symconv.gradient import disconnected_grad, grad_clip, zero_grad
+    from tests.helpers import compiled_ops
+    x = T.dvector("x")
+    f = sc.function([x], [zero_grad(x), disconnected_grad(x) + 1, grad_clip(x, 0.0, 1.0)],
+                    mode=sc.Mode(exclude=["fusion"]))
+    assert [str(op) for op in compiled_ops(f)] == ["add"]

@@ -201,3 +201,33 @@ def test_float_constructors_follow_theano_floatX():
     assert theano.config.floatX == "float64"
     assert T.matrix().dtype == "float64"
     assert theano.shared(1.5).dtype == "float64"
+
+
+# --- names Theano code uses: row, col, join, outer, TensorType, dot, clone ------------
+
+def test_theano_constructors_and_helpers():
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    r, c = TT.row("r"), TT.col("c")
+    assert r.type.broadcastable == (True, False) and c.type.broadcastable == (False, True)
+    assert (r + c).type.broadcastable == (False, False)
+    t = TT.TensorType("float32", (False, True, False))("t")
+    assert t.type.dtype == "float32" and t.type.broadcastable == (False, True, False)
+    x, y = TT.dvector("x"), TT.dvector("y")
+    xv, yv = np.arange(1.0, 3.0), np.arange(3.0)
+    np.testing.assert_array_equal(theano.function([x, y], TT.outer(x, y))(xv, yv), np.outer(xv, yv))
+    np.testing.assert_array_equal(theano.function([x, y], TT.join(0, x, y, x))(xv, yv),
+                                  np.concatenate([xv, yv, xv]))
+    assert float(theano.function([x], theano.dot(x, x))(xv)) == 5.0
+    doubled = theano.clone(x * 2, replace={x: y})
+    np.testing.assert_array_equal(theano.function([y], doubled)(yv), yv * 2)
+    both = theano.clone([x + 1, x * 3], replace=[(x, y)])
+    np.testing.assert_array_equal(theano.function([y], both)(yv)[1], yv * 3)
+
+
+def test_shapes_refuse_broadcastable_flags_outside_the_theano_route():
+    from symconv.graph.type import TensorType
+    from tests.helpers import raises_naming
+    with raises_naming(TypeError, "broadcastable flags", "None"):
+        TensorType("float64", (False, True))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ...graph.basic import Constant
 from ...ops import elemwise as E
-from ...ops.elemwise import Cast, Elemwise
+from ...ops.elemwise import GRADIENT_IDENTITIES, Cast, Elemwise
 from ...ops.indexing import Subtensor
 from ...ops.reduction import BroadcastLike, Mean, Sum, SumTo
 from ...ops.shape import DimShuffle, Reshape, Shape
@@ -41,10 +41,11 @@ def _keeps_shape(x, c):
 
 @node_rewrite("canonicalize", "specialize", ops=(Elemwise,))
 def useless_elemwise(fgraph, node):
-    """``x * 1``, ``x + 0``, ``x - 0``, ``x / 1``, ``x ** 1``, ``identity(x)`` -> ``x``."""
+    """``x * 1``, ``x + 0``, ``x - 0``, ``x / 1``, ``x ** 1``, ``identity(x)`` -> ``x``; so do
+    the gradient-only identities (``zero_grad(x)``...), once the gradient is built."""
     name = node.op.scalar_op.name
     out = node.outputs[0]
-    if name == "identity":
+    if name == "identity" or name in GRADIENT_IDENTITIES:
         return [node.inputs[0]] if can_stand_for(node.inputs[0], out) else None
     for position, value in _NEUTRAL.get(name, ()):
         c, x = node.inputs[position], node.inputs[1 - position]

@@ -1,7 +1,10 @@
 """``theano.tensor`` (``import theano.tensor as T``): symconv's tensor API under
 Theano's names, with ``T.grad``, ``T.nnet``, ``T.signal`` and
 ``T.shared_randomstreams``."""
-from ...graph.type import TensorType  # noqa: F401
+import numpy as np
+
+from ...config import config
+from ...graph.type import TensorType as _TensorType
 from ...tensor import *  # noqa: F401,F403
 from ...tensor import as_tensor_variable, concatenate, stack  # noqa: F401
 from ...tensor.math import argmax as _argmax, max as _max
@@ -11,6 +14,39 @@ from . import nnet, shared_randomstreams, signal  # noqa: F401
 from ...tensor import abs as abs_, floor_div as int_div, sign as sgn  # noqa: F401
 
 as_tensor = as_tensor_variable
+
+
+def TensorType(dtype, broadcastable, name=None):
+    """Theano's ``TensorType(dtype, broadcastable)``: True marks an axis of size 1, False
+    one whose size is known when the graph runs; call it for a variable
+    (``TensorType('float32', (False,) * 3)('t')``). Sizes (ints, None) work too."""
+    shape = tuple(1 if b is True or b is np.True_ else None if b is False or b is np.False_
+                  else b for b in broadcastable)
+    return _TensorType(dtype, shape)
+
+
+def row(name=None, dtype=None):
+    """A matrix of one row (Theano's broadcastable ``(True, False)``)."""
+    return _TensorType(dtype or config.floatX, (1, None))(name)
+
+
+def col(name=None, dtype=None):
+    """A matrix of one column (broadcastable ``(False, True)``)."""
+    return _TensorType(dtype or config.floatX, (None, 1))(name)
+
+
+def join(axis, *tensors):
+    """``tensors`` joined along ``axis`` (Theano's argument order; ``concatenate``'s
+    is ``(tensors, axis)``)."""
+    return concatenate(list(tensors), axis=axis)
+
+
+def outer(x, y):
+    """The outer product of vectors ``x`` and ``y``: ``x[:, None] * y[None, :]``."""
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    if x.ndim != 1 or y.ndim != 1:
+        raise TypeError(f"outer: expects two vectors, got {x.describe()} and {y.describe()}")
+    return x.dimshuffle(0, "x") * y.dimshuffle("x", 0)
 
 
 def max_and_argmax(a, axis=None, keepdims=False):
