@@ -12,10 +12,15 @@ def debugprint(obj, depth=-1, print_type=False, file=None, ids="CHAR", stop_on_n
 
     Theano's layout options (``depth``, ``ids``, ``print_type``...) are accepted and
     do not change the listing: one typed line per node, as :func:`symconv.printing.debugprint`.
-    ``file="str"`` returns the text without printing it.
+    ``file="str"`` returns the text without printing it; with a file the listing is
+    written there and the file is returned, else printed and None returned (Theano's
+    return values: at a prompt the listing shows once).
     """
     obj = getattr(obj, "function", obj)  # a TheanoFunction prints as its compiled function
-    return _printing.debugprint(obj, file=file)
+    text = _printing.debugprint(obj, file=file)
+    if file == "str":
+        return text
+    return file
 
 
 def pydotprint(fct, outfile=None, compact=True, format="png", with_ids=False,

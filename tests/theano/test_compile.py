@@ -249,6 +249,17 @@ def test_debugprint_of_a_compiled_function():
     assert "inputs: x:f64[?]" in text and "exp" in text
 
 
+def test_debugprint_returns_what_theano_returns(capsys):
+    # theano/printing.py debugprint: None after printing, the file when given one
+    import io
+    x = T.dvector("x")
+    assert theano.printing.debugprint(T.exp(x)) is None
+    assert "exp" in capsys.readouterr().out
+    buffer = io.StringIO()
+    assert theano.printing.debugprint(T.exp(x), file=buffer) is buffer
+    assert "exp" in buffer.getvalue() and capsys.readouterr().out == ""
+
+
 def test_a_theano_function_pickles_with_its_defaults():
     # Theano pickles functions (copyreg on Function); the tutorials pickle their models
     import pickle
