@@ -231,3 +231,18 @@ def test_shapes_refuse_broadcastable_flags_outside_the_theano_route():
     from tests.helpers import raises_naming
     with raises_naming(TypeError, "broadcastable flags", "None"):
         TensorType("float64", (False, True))
+
+
+def test_array_builders_under_theano_names():
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    x = TT.dmatrix("x")
+    xv = np.arange(6.0).reshape(2, 3)
+    f = theano.function([x], [TT.cumsum(x, axis=0), TT.tile(x, (2,), ndim=3),
+                              TT.repeat(x, 2, axis=1), TT.eye(2, 3) + x[:, :3]])
+    a, b, c, d = f(xv)
+    np.testing.assert_array_equal(a, np.cumsum(xv, 0))
+    np.testing.assert_array_equal(b, np.tile(xv, (1, 1, 2)))
+    np.testing.assert_array_equal(c, np.repeat(xv, 2, axis=1))
+    np.testing.assert_array_equal(d, np.eye(2, 3) + xv)
