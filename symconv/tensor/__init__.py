@@ -12,6 +12,7 @@ from .basic import *  # noqa: F401,F403  (constructors: matrix, fvector, lscalar
 from .basic import __all__ as _basic_all
 from .indexing import inc_subtensor, set_subtensor
 from ..ops.arrays import cumsum, eye, repeat, tile
+from ..ops.conditional import ifelse
 from .join import concatenate, stack
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
@@ -21,6 +22,6 @@ from ..graph.tensor import (TensorConstant, TensorSharedVariable, TensorVariable
                        constant)
 
 __all__ = list(_basic_all) + list(_math_all) + [
-    "inc_subtensor", "set_subtensor", "cumsum", "eye", "repeat", "tile", "concatenate", "stack", "dimshuffle", "flatten", "reshape", "shape",
+    "inc_subtensor", "set_subtensor", "cumsum", "eye", "ifelse", "repeat", "tile", "concatenate", "stack", "dimshuffle", "flatten", "reshape", "shape",
     "shape_padleft", "shape_padright", "stack_scalars", "transpose", "TensorConstant",
     "TensorSharedVariable", "TensorVariable", "as_tensor_variable", "constant"]
