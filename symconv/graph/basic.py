@@ -116,8 +116,9 @@ class SharedVariable(Variable):
         super().__init__(type, name=name)
         self.container = [type.filter(value, name=self.describe(), allow_downcast=True)]
 
-    def get_value(self, borrow=False):
-        """The current value; a copy unless ``borrow=True``."""
+    def get_value(self, borrow=False, return_internal_type=False):
+        """The current value; a copy unless ``borrow=True``. ``return_internal_type``
+        (Theano's, for GPU arrays) changes nothing: the value is a NumPy array."""
         value = self.container[0]
         return value if borrow else value.copy()
 

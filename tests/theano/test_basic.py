@@ -246,3 +246,12 @@ def test_array_builders_under_theano_names():
     np.testing.assert_array_equal(b, np.tile(xv, (1, 1, 2)))
     np.testing.assert_array_equal(c, np.repeat(xv, 2, axis=1))
     np.testing.assert_array_equal(d, np.eye(2, 3) + xv)
+
+
+def test_get_value_takes_theanos_keywords():
+    import numpy as np
+    import symconv.theano as theano
+    w = theano.shared(np.ones(3), name="w")
+    value = w.get_value(borrow=True, return_internal_type=True)
+    assert isinstance(value, np.ndarray) and value is w.get_value(borrow=True)
+    assert w.get_value(return_internal_type=True) is not value
