@@ -182,3 +182,12 @@ def test_mrg_streams_draw_with_mrg_signatures_and_repeat_for_a_seed():
     srng = MRG_RandomStreams(1)
     with pytest.raises(NotImplementedInSymconv, match="MRG_RandomStreams.multinomial"):
         srng.multinomial(pvals=np.ones((2, 3)) / 3)
+
+
+def test_a_missing_draw_says_so():
+    from symconv.theano.missing import NotImplementedInSymconv
+    srng = RandomStreams(3)
+    for name in ("random_integers", "permutation", "choice", "multinomial"):
+        with pytest.raises(NotImplementedInSymconv, match=f"RandomStreams.{name}"):
+            getattr(srng, name)
+    assert not hasattr(srng, "shuffle_row_elements")

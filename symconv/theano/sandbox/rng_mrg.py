@@ -58,11 +58,5 @@ class MRG_RandomStreams(RandomStreams):
             size = as_tensor_variable(p).shape
         return super().binomial(size=size, n=n, p=p, ndim=ndim, dtype=dtype)
 
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise NotImplementedInSymconv(
-            f"symconv does not implement theano.sandbox.rng_mrg.MRG_RandomStreams.{name}")
-
 
 __getattr__ = missing_attribute(__name__)

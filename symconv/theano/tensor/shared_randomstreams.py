@@ -65,5 +65,13 @@ class RandomStreams(_random.RandomStreams):
             p = prob
         return super().binomial(size=size, n=n, p=p, dtype=dtype, ndim=ndim)
 
+    def __getattr__(self, name):
+        # random_integers, permutation, choice, multinomial...: say what is missing
+        if name.startswith("__"):
+            raise AttributeError(name)
+        from ..missing import NotImplementedInSymconv
+        raise NotImplementedInSymconv(
+            f"symconv does not implement {type(self).__name__}.{name}")
+
 
 __getattr__ = missing_attribute(__name__)
