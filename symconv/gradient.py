@@ -171,7 +171,8 @@ def _closed_form_route(node, relevant, kept):
     if found is None:
         return None
     u, between, gradient = found
-    if u not in relevant or any(v in kept for v in between):
+    # integer inputs get no gradient from any op: the closed forms keep that rule
+    if not u.type.is_float or u not in relevant or any(v in kept for v in between):
         return None
     return u, gradient
 

@@ -94,7 +94,8 @@ def verify_grad(fun, pt, n_tests=3, rng=None, eps=None, abs_tol=None, rel_tol=No
 
     def bad(numeric, analytic):
         err = abs(numeric - analytic)
-        return err > abs_tol + rel_tol * max(abs(numeric), abs(analytic))
+        # written as "not within": a NaN on either side is a mismatch, not a pass
+        return not err <= abs_tol + rel_tol * max(abs(numeric), abs(analytic))
 
     for test in range(n_tests):
         direction = {k: rng.standard_normal(pt[k].shape) for k in diff}

@@ -304,3 +304,13 @@ def test_a_function_pickles_as_its_graph_with_its_shared_values():
     np.testing.assert_array_equal(W.get_value(), np.full(3, 2.0))   # the original is untouched
     alone = pickle.loads(pickle.dumps(f))          # alone: with its own copy of W
     assert float(alone(np.ones(3))) == 6.0 and float(f(np.ones(3))) == 6.0
+
+
+def test_a_variable_that_was_evaluated_pickles_and_loads():
+    import pickle
+    x = T.dvector("x")
+    y = x * 2
+    np.testing.assert_array_equal(y.eval({x: np.ones(2)}), [2.0, 2.0])
+    loaded = pickle.loads(pickle.dumps(y))
+    assert loaded.owner is not None
+    np.testing.assert_array_equal(loaded.eval({loaded.owner.inputs[0]: np.ones(2)}), [2.0, 2.0])

@@ -297,3 +297,10 @@ def test_verify_grad_passes_correct_gradients_in_float32_and_with_integer_inputs
         verify_grad(lambda k: k * 2, [np.array([1, 2])])
     with raises_naming(TypeError, "verify_grad", "not a float"):
         verify_grad(lambda a: a > 0, [np.ones(2)])
+
+
+def test_verify_grad_fails_where_finite_differences_are_nan():
+    with pytest.raises(GradientError, match="nan"), np.errstate(invalid="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        verify_grad(lambda v: T.log(-v), [np.array([1.0, 2.0])])

@@ -146,3 +146,12 @@ def test_a_saturated_logistic_regression_trains_without_nan():
     assert last < 0.1
     predict = sc.function([x], p_1 > 0.5)
     assert (predict(xv) == yv).mean() == 1.0
+
+
+def test_integer_inputs_get_no_gradient_through_the_closed_forms():
+    ix = T.ivector("ix")
+    xi = np.array([-2, 0, 3], dtype="int32")
+    for y in (T.log(1 + T.exp(ix)), T.log1p(T.exp(ix)), T.log(T.sigmoid(ix)),
+              T.log(1 - T.sigmoid(ix)), T.exp(ix)):
+        for mode in ("FAST_COMPILE", "FAST_RUN"):
+            np.testing.assert_array_equal(sc.function([ix], sc.grad(y.sum(), ix), mode=mode)(xi), 0)

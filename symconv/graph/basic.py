@@ -52,6 +52,14 @@ class Variable:
         self.index = index
         self.name = name
 
+    def __getstate__(self):
+        # eval()'s compiled functions stay behind (Theano drops its _fn_cache too): each
+        # pickles as a graph that holds this variable, which cannot be compiled while
+        # the variable itself is still being loaded
+        state = dict(self.__dict__)
+        state.pop("_eval_functions", None)
+        return state
+
     @property
     def dtype(self):
         return self.type.dtype

@@ -46,7 +46,18 @@ def clone(output, replace=None, strict=True, share_inputs=True):
     pairs, old -> new) substituted, as ``theano.clone``; the inputs are shared."""
     if not share_inputs:
         raise NotImplementedInSymconv("symconv does not implement theano.clone(share_inputs=False)")
-    pairs = dict(replace.items() if hasattr(replace, "items") else (replace or []))
+    from ..graph.tensor import as_tensor_variable
+    pairs = {}
+    for old, new in (replace.items() if hasattr(replace, "items") else (replace or [])):
+        new = as_tensor_variable(new)
+        if new.type != old.type and not (new.dtype == old.dtype and new.ndim == old.ndim
+                                         and old.type.is_compatible(new.type)):
+            # the copied nodes keep their types: a replacement of another type would
+            # make them lie about what they compute
+            raise TypeError(f"clone: the replacement for {old.describe()} is "
+                            f"{new.describe()}; it needs the same dtype and number of "
+                            "dimensions (cast or reshape it first)")
+        pairs[old] = new
     single = not isinstance(output, (list, tuple))
     cloned = _clone_replace([output] if single else list(output), pairs)
     return cloned[0] if single else cloned

@@ -255,3 +255,21 @@ def test_get_value_takes_theanos_keywords():
     value = w.get_value(borrow=True, return_internal_type=True)
     assert isinstance(value, np.ndarray) and value is w.get_value(borrow=True)
     assert w.get_value(return_internal_type=True) is not value
+
+
+def test_tensor_type_is_theanos_for_isinstance_and_flags():
+    import symconv.theano.tensor as TT
+    assert isinstance(TT.matrix().type, TT.TensorType)
+    assert TT.TensorType("float64", (0, 1)).broadcastable == (False, True)   # bool() of each
+    assert not isinstance(3, TT.TensorType)
+
+
+def test_clone_refuses_a_replacement_of_another_type():
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    from tests.helpers import raises_naming
+    m = TT.matrix("m")
+    with raises_naming(TypeError, "clone", "'m'", "'v'"):
+        theano.clone(m * 2, replace={m: TT.vector("v")})
+    with raises_naming(TypeError, "clone", "dtype"):
+        theano.clone(m * 2, replace={m: TT.imatrix("i")})

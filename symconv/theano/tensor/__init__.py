@@ -16,13 +16,23 @@ from ...tensor import abs as abs_, floor_div as int_div, sign as sgn  # noqa: F4
 as_tensor = as_tensor_variable
 
 
-def TensorType(dtype, broadcastable, name=None):
-    """Theano's ``TensorType(dtype, broadcastable)``: True marks an axis of size 1, False
-    one whose size is known when the graph runs; call it for a variable
-    (``TensorType('float32', (False,) * 3)('t')``). Sizes (ints, None) work too."""
-    shape = tuple(1 if b is True or b is np.True_ else None if b is False or b is np.False_
-                  else b for b in broadcastable)
-    return _TensorType(dtype, shape)
+class _TypeOfTensors(type):
+    """``isinstance(v.type, T.TensorType)`` holds for every tensor type."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, _TensorType)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, _TensorType)
+
+
+class TensorType(metaclass=_TypeOfTensors):
+    """Theano's ``TensorType(dtype, broadcastable)``: a true flag marks an axis of size 1,
+    a false one an axis whose size is known when the graph runs (``bool`` of each, as
+    Theano); call the type for a variable (``TensorType('float32', (False,) * 3)('t')``)."""
+
+    def __new__(cls, dtype, broadcastable, name=None):
+        return _TensorType(dtype, tuple(1 if bool(b) else None for b in broadcastable))
 
 
 def row(name=None, dtype=None):
