@@ -273,3 +273,15 @@ def test_clone_refuses_a_replacement_of_another_type():
         theano.clone(m * 2, replace={m: TT.vector("v")})
     with raises_naming(TypeError, "clone", "dtype"):
         theano.clone(m * 2, replace={m: TT.imatrix("i")})
+
+
+def test_typed_rows_and_columns_and_outer_of_matrices():
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    assert TT.frow("r").type.shape == (1, None) and TT.frow().dtype == "float32"
+    assert TT.lcol().type.shape == (None, 1) and TT.lcol().dtype == "int64"
+    assert TT.dcol().dtype == "float64" and TT.brow().dtype == "int8"
+    m, v = TT.dmatrix("m"), TT.dvector("v")
+    mv, vv = np.arange(4.0).reshape(2, 2), np.arange(3.0)
+    np.testing.assert_array_equal(theano.function([m, v], TT.outer(m, v))(mv, vv), np.outer(mv, vv))

@@ -52,11 +52,29 @@ def join(axis, *tensors):
 
 
 def outer(x, y):
-    """The outer product of vectors ``x`` and ``y``: ``x[:, None] * y[None, :]``."""
+    """The outer product ``x[:, None] * y[None, :]`` of vectors, or of the flattened
+    ``x`` and ``y`` (as ``np.outer`` and Theano)."""
     x, y = as_tensor_variable(x), as_tensor_variable(y)
-    if x.ndim != 1 or y.ndim != 1:
-        raise TypeError(f"outer: expects two vectors, got {x.describe()} and {y.describe()}")
+    x = x if x.ndim == 1 else x.flatten()
+    y = y if y.ndim == 1 else y.flatten()
     return x.dimshuffle(0, "x") * y.dimshuffle("x", 0)
+
+
+def _row_and_col_of(dtype):
+    def a_row(name=None):
+        return _TensorType(dtype, (1, None))(name)
+
+    def a_col(name=None):
+        return _TensorType(dtype, (None, 1))(name)
+    a_row.__doc__ = f"A {dtype} matrix of one row."
+    a_col.__doc__ = f"A {dtype} matrix of one column."
+    return a_row, a_col
+
+
+# Theano's typed rows and columns: brow, wrow, irow, lrow, frow, drow, and the cols
+for _prefix, _dtype in (("b", "int8"), ("w", "int16"), ("i", "int32"), ("l", "int64"),
+                        ("f", "float32"), ("d", "float64")):
+    globals()[_prefix + "row"], globals()[_prefix + "col"] = _row_and_col_of(_dtype)
 
 
 def max_and_argmax(a, axis=None, keepdims=False):
