@@ -241,3 +241,50 @@ def grad_clip(x, lower_bound, upper_bound):
         raise ValueError(f"grad_clip: the bounds must be scalars, got {lo.describe()} and "
                          f"{hi.describe()}")
     return grad_clip_op(x, lo, hi)
+
+
+# --- products with the Jacobian (Theano's Lop and Rop) -------------------------------
+
+def _as_list(v):
+    return (list(v), True) if isinstance(v, (list, tuple)) else ([v], False)
+
+
+def Lop(f, wrt, eval_points, consider_constant=None, disconnected_inputs="raise"):
+    """The vector-Jacobian product ``v^T J``: for each ``wrt``, the gradient of
+    ``sum(f * eval_points)`` (``f`` and ``eval_points`` a variable each, or lists of
+    them). Returns one result per ``wrt`` (a list for a list)."""
+    fs, _ = _as_list(f)
+    vs, _ = _as_list(eval_points)
+    if len(fs) != len(vs):
+        raise ValueError(f"Lop: {len(fs)} expression(s) and {len(vs)} eval point(s)")
+    known = {}
+    for fi, vi in zip(fs, vs):
+        vi = as_tensor_variable(vi)
+        if vi.ndim != fi.ndim:
+            raise ValueError(f"Lop: the eval point {vi.describe()} has {vi.ndim} dimensions, "
+                             f"{fi.describe()} {fi.ndim}")
+        known[fi] = vi
+    return grad(None, wrt, consider_constant=consider_constant,
+                disconnected_inputs=disconnected_inputs, known_grads=known)
+
+
+def Rop(f, wrt, eval_points):
+    """The Jacobian-vector product ``J v``: how ``f`` changes along ``eval_points``
+    (one per ``wrt``), one result per ``f`` (a list for a list).
+
+    Computed by differentiating a vector-Jacobian product: with ``u`` a stand-in for
+    the output's gradient, ``J v = d (v . (u^T J)) / du``, which does not depend on
+    ``u`` (it is linear in it), so ``u`` is then set to zeros."""
+    from .graph.traversal import clone_replace
+    from .tensor.basic import zeros_like
+    fs, many = _as_list(f)
+    wrts, _ = _as_list(wrt)
+    vs, _ = _as_list(eval_points)
+    if len(wrts) != len(vs):
+        raise ValueError(f"Rop: {len(wrts)} variable(s) and {len(vs)} eval point(s)")
+    stand_ins = [fi.type(f"d_{fi.name or 'f'}") for fi in fs]
+    backward = Lop(fs, wrts, stand_ins, disconnected_inputs="ignore")
+    along = sum((bi * as_tensor_variable(vi)).sum() for bi, vi in zip(backward, vs))
+    results = grad(along, stand_ins, disconnected_inputs="ignore")
+    results = clone_replace(results, {u: zeros_like(fi) for u, fi in zip(stand_ins, fs)})
+    return results if many else results[0]

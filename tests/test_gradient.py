@@ -304,3 +304,30 @@ def test_verify_grad_fails_where_finite_differences_are_nan():
             warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         verify_grad(lambda v: T.log(-v), [np.array([1.0, 2.0])])
+
+
+# --- Lop and Rop ---------------------------------------------------------------------
+
+def test_lop_and_rop_are_the_products_with_the_jacobian():
+    from symconv.gradient import Lop, Rop
+    W, V = T.dmatrix("W"), T.dmatrix("V")
+    x, v = T.dvector("x"), T.dvector("v")
+    y = T.tanh(T.dot(x, W))
+    rng = np.random.default_rng(5)
+    Wv, Vv, xv, vv = rng.random((3, 2)), rng.random((3, 2)), rng.random(3), rng.random(2)
+    slope = 1 - np.tanh(xv @ Wv) ** 2
+    for mode in ("FAST_COMPILE", "FAST_RUN"):
+        jv = sc.function([W, V, x], Rop(y, W, V), mode=mode)(Wv, Vv, xv)
+        np.testing.assert_allclose(jv, slope * (xv @ Vv), rtol=1e-12)
+        vj = sc.function([W, v, x], Lop(y, W, v), mode=mode)(Wv, vv, xv)
+        np.testing.assert_allclose(vj, np.outer(xv, vv * slope), rtol=1e-12)
+    # lists: two outputs, two variables
+    a, b = T.dvector("a"), T.dvector("b")
+    da, db = T.dvector("da"), T.dvector("db")
+    outs = Rop([a * b, T.exp(a)], [a, b], [da, db])
+    av, bv, dav, dbv = rng.random(4), rng.random(4), rng.random(4), rng.random(4)
+    got = sc.function([a, b, da, db], outs)(av, bv, dav, dbv)
+    np.testing.assert_allclose(got[0], dav * bv + av * dbv, rtol=1e-12)
+    np.testing.assert_allclose(got[1], np.exp(av) * dav, rtol=1e-12)
+    with raises_naming(ValueError, "Rop", "2 variable(s) and 1 eval point(s)"):
+        Rop(a * b, [a, b], [da])

@@ -1,7 +1,7 @@
-"""``theano.gradient``: ``grad``, ``verify_grad``, ``zero_grad``, ``disconnected_grad``
-and ``grad_clip``."""
-from ..gradient import (DisconnectedInputError, disconnected_grad, grad,  # noqa: F401
-                        grad_clip, zero_grad)
+"""``theano.gradient``: ``grad``, ``verify_grad``, ``Lop``, ``Rop``, ``zero_grad``,
+``disconnected_grad`` and ``grad_clip``."""
+from ..gradient import (DisconnectedInputError, Lop, Rop, disconnected_grad,  # noqa: F401
+                        grad, grad_clip, zero_grad)
 from ..verify import GradientError, verify_grad  # noqa: F401
 from .missing import missing_attribute
 
