@@ -37,6 +37,7 @@ from ..tensor.sharedvar import shared as _shared  # noqa: E402
 
 __version__ = "1.0.5+symconv"
 
+from ..graph.traversal import clone_graph as _clone_graph  # noqa: E402
 from ..graph.traversal import clone_replace as _clone_replace  # noqa: E402
 from ..tensor.math import dot  # noqa: E402,F401
 
@@ -59,7 +60,8 @@ def clone(output, replace=None, strict=True, share_inputs=True):
                             "dimensions (cast or reshape it first)")
         pairs[old] = new
     single = not isinstance(output, (list, tuple))
-    cloned = _clone_replace([output] if single else list(output), pairs)
+    # a copy of every node, as Theano's clone (nothing replaced is still a new graph)
+    cloned, _ = _clone_graph(_clone_replace([output] if single else list(output), pairs))
     return cloned[0] if single else cloned
 
 

@@ -222,6 +222,9 @@ def test_theano_constructors_and_helpers():
     assert float(theano.function([x], theano.dot(x, x))(xv)) == 5.0
     doubled = theano.clone(x * 2, replace={x: y})
     np.testing.assert_array_equal(theano.function([y], doubled)(yv), yv * 2)
+    z = x * 2
+    copy = theano.clone(z)                 # a new graph over the same inputs
+    assert copy is not z and copy.owner is not z.owner and copy.owner.inputs[0] is x
     both = theano.clone([x + 1, x * 3], replace=[(x, y)])
     np.testing.assert_array_equal(theano.function([y], both)(yv)[1], yv * 3)
 
