@@ -314,3 +314,18 @@ def test_a_variable_that_was_evaluated_pickles_and_loads():
     loaded = pickle.loads(pickle.dumps(y))
     assert loaded.owner is not None
     np.testing.assert_array_equal(loaded.eval({loaded.owner.inputs[0]: np.ones(2)}), [2.0, 2.0])
+
+
+def test_copy_swaps_shared_variables_or_drops_the_updates():
+    x = T.dscalar("x")
+    acc = sc.shared(np.array(0.0), name="acc")
+    other = sc.shared(np.array(10.0), name="other")
+    f = sc.function([x], acc * 2, updates=[(acc, acc + x)], name="accumulate")
+    swapped = f.copy(swap={acc: other})
+    frozen = f.copy(delete_updates=True, name="peek")
+    assert float(f(1.0)) == 0.0 and float(swapped(5.0)) == 20.0
+    assert float(acc.get_value()) == 1.0 and float(other.get_value()) == 15.0
+    assert swapped.name == "accumulate" and frozen.name == "peek"
+    assert float(frozen(3.0)) == 2.0 and float(acc.get_value()) == 1.0
+    with raises_naming(TypeError, "copy", "'v'", "types differ"):
+        f.copy(swap={acc: sc.shared(np.zeros(2), name="v")})

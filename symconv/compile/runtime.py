@@ -57,6 +57,52 @@ class Function:
                             "symconv.function")
         return _compiled_again, (self._source,)
 
+    def copy(self, share_memory=False, swap=None, delete_updates=False, name=None,
+             profile=None):
+        """A new function of the same graph (Theano's ``Function.copy``), compiled again.
+
+        Parameters
+        ----------
+        share_memory : bool
+            Accepted; the shared variables are the same objects either way (each
+            function keeps its own buffers).
+        swap : dict SharedVariable -> SharedVariable, optional
+            Shared variables to use in place of others (same types), read and updated.
+        delete_updates : bool
+            The copy updates nothing (its own and the default updates are left out).
+        name, profile : optional
+            The copy's name (the original's by default) and profiling.
+        """
+        if self._source is None:
+            raise TypeError(f"{self._label()} cannot be copied: it was not made by "
+                            "symconv.function")
+        from ..graph.traversal import clone_replace
+        source = dict(self._source)
+        swap = dict(swap or {})
+        for old, new in swap.items():
+            if old.type != new.type:
+                raise TypeError(f"{self._label()}.copy: {new.describe()} cannot stand for "
+                                f"{old.describe()}: their types differ")
+        if swap:
+            single = not isinstance(source["outputs"], list)
+            outs = [source["outputs"]] if single else list(source["outputs"])
+            updates, givens = source["updates"], list(source["givens"].items())
+            values = clone_replace(outs + [v for _, v in updates] + [v for _, v in givens], swap)
+            outs, rest = values[:len(outs)], values[len(outs):]
+            source["outputs"] = outs[0] if single else outs
+            source["updates"] = [(swap.get(s, s), v)
+                                 for (s, _), v in zip(updates, rest[:len(updates)])]
+            source["givens"] = {k: v for (k, _), v in zip(givens, rest[len(updates):])}
+        if delete_updates:
+            source["updates"], source["no_default_updates"] = [], True
+            # the copy takes the original's arguments, also those only updates read
+            source["on_unused_input"] = "ignore"
+        source["name"] = self.name if name is None else name
+        if profile is not None:
+            source["profile"] = profile
+        from .function import function
+        return function(**source)
+
     def __call__(self, *args):
         # One call at a time per function: the plan's buffers, its cached patch views
         # and the shared variables it writes in place belong to the function, and

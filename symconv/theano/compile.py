@@ -99,6 +99,13 @@ class TheanoFunction:
         # the compiled function pickles as its graph (compiled again when loaded)
         return TheanoFunction, (self.function, self.specs)
 
+    def copy(self, share_memory=False, swap=None, delete_updates=False, name=None,
+             profile=None):
+        """Theano's ``f.copy(...)``: see :meth:`symconv.Function.copy`; the copy takes
+        the same keyword arguments and defaults."""
+        return TheanoFunction(self.function.copy(share_memory, swap, delete_updates, name,
+                                                 profile), self.specs)
+
     def __repr__(self):
         return repr(self.function)
 

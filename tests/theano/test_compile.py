@@ -272,3 +272,15 @@ def test_a_theano_function_pickles_with_its_defaults():
     g = pickle.loads(pickle.dumps(f))
     assert float(g(np.ones(2))) == 4.0 and float(g(np.ones(2), s=3.0)) == 6.0
     assert g.maker.fgraph.outputs[0].ndim == 0
+
+
+def test_copy_keeps_the_keyword_arguments():
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    y, k = TT.dscalar("y"), TT.dscalar("k")
+    s = theano.shared(0.0, name="s")
+    f = theano.function([y, theano.In(k, value=3.0)], s * k, updates=[(s, s + y)])
+    g = f.copy(delete_updates=True)
+    f(2.0)
+    assert float(g(1.0)) == 6.0 and float(g(1.0, k=1.0)) == 2.0 and float(s.get_value()) == 2.0
