@@ -327,3 +327,21 @@ def check_rewrite(build, calls=(), present=(), absent=(), mode="FAST_RUN", rtol=
             np.testing.assert_allclose(s.get_value(), r.get_value(), rtol=rtol, atol=atol,
                                        err_msg=f"shared variable {s.name}")
     return f
+
+
+def load_benchmark(name):
+    """The script ``benchmarks/<name>.py`` as a module, leaving ``sys.path`` as it was
+    (the scripts put ``benchmarks/`` on it for their own imports)."""
+    import importlib.util
+    import os
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(root, "benchmarks", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    path = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = path
+    return module

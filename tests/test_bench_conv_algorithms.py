@@ -1,28 +1,16 @@
 """benchmarks/bench_conv_algorithms.py: the FFT convolution it times computes the same
 valid, flipped convolution as symconv's kernel (nothing here is timed)."""
-import importlib.util
-import os
-import sys
 
 import numpy as np
 import pytest
 
 from symconv.ops.conv import conv2d_forward
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_conv_algorithms", os.path.join(ROOT, "benchmarks", "bench_conv_algorithms.py"))
-    module = importlib.util.module_from_spec(spec)
-    path = list(sys.path)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = path
-    return module
+    return load_benchmark("bench_conv_algorithms")
 
 
 @pytest.mark.parametrize("batch,channels,filters,side", [(3, 1, 4, 28), (2, 5, 3, 12), (1, 2, 2, 9)])

@@ -1,24 +1,14 @@
 """benchmarks/bench_step.py: its options and the FLOPs it counts (nothing here is timed)."""
-import importlib.util
 import os
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_step", os.path.join(ROOT, "benchmarks", "bench_step.py"))
-    module = importlib.util.module_from_spec(spec)
-    path = list(sys.path)
-    try:
-        spec.loader.exec_module(module)   # puts benchmarks/ on the path for peers.py
-    finally:
-        sys.path[:] = path
-    return module
+    return load_benchmark("bench_step")
 
 
 def test_the_defaults_take_turns_of_a_second_on_every_core(bench):
