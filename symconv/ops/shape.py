@@ -322,3 +322,63 @@ def shape_padright(x, n=1):
     """``x`` with ``n`` length-1 axes at the end."""
     x = as_tensor_variable(x)
     return dimshuffle(x, tuple(range(x.ndim)) + ("x",) * n)
+
+
+class SpecifyShape(Op):
+    """``x`` itself, checked when the graph runs to have the given sizes on ``axes``,
+    and typed with them: what a static shape cannot know is then known (Theano's
+    ``specify_shape``; ``addbroadcast`` marks axes of size 1 this way). Inputs ``x``
+    and one integer scalar per axis in ``axes``; the other axes' static sizes become
+    unknown (``unbroadcast``)."""
+
+    __props__ = ("axes",)
+    view_map = {0: [0]}
+
+    def __init__(self, axes):
+        self.axes = tuple(axes)
+
+    def __str__(self):
+        return f"specify_shape{{{','.join(map(str, self.axes))}}}"
+
+    def make_node(self, x, *sizes):
+        x = as_tensor_variable(x)
+        static = [None] * x.ndim
+        inputs = [x]
+        for axis, size in zip(self.axes, sizes):
+            size = as_tensor_variable(size)
+            if size.ndim != 0 or not size.type.is_integer:
+                raise TypeError(f"specify_shape: the size of axis {axis} must be an integer "
+                                f"scalar or None, got {size.describe()}")
+            inputs.append(size)
+            if isinstance(size, Constant):
+                static[axis] = int(size.data)
+                if x.type.shape[axis] not in (None, static[axis]):
+                    raise ValueError(f"specify_shape: {x.describe()} has size "
+                                     f"{x.type.shape[axis]} on axis {axis}, not {static[axis]}")
+        return Apply(self, inputs, [TensorVariable(TensorType(x.dtype, tuple(static)))])
+
+    def perform(self, node, inputs):
+        x, *sizes = inputs
+        for axis, size in zip(self.axes, sizes):
+            if np.shape(x)[axis] != int(size):
+                raise ValueError(f"specify_shape: {node.inputs[0].describe()} has shape "
+                                 f"{np.shape(x)}, which is not {int(size)} on axis {axis}")
+        return [x]
+
+    def grad(self, inputs, outputs, output_grads):
+        x, g = inputs[0], output_grads[0]
+        if g.type.shape != x.type.shape:
+            g = specify_shape(g, x.type.shape)   # the gradient has x's static shape
+        return [g] + [None] * (len(inputs) - 1)
+
+
+def specify_shape(x, shape):
+    """``x`` with the sizes in ``shape`` (ints, integer scalars, or None for any size)
+    checked when the graph runs and known to the graph from then on."""
+    x = as_tensor_variable(x)
+    shape = list(shape)
+    if len(shape) != x.ndim:
+        raise ValueError(f"specify_shape: {len(shape)} sizes for {x.describe()}, which has "
+                         f"{x.ndim} dimensions")
+    axes = [k for k, size in enumerate(shape) if size is not None]
+    return SpecifyShape(axes)(x, *[shape[k] for k in axes])

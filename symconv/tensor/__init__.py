@@ -17,11 +17,11 @@ from .join import concatenate, stack
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
 from .shapes import (dimshuffle, flatten, reshape, shape, shape_padleft, shape_padright,
-                    stack_scalars, transpose)
+                    specify_shape, stack_scalars, transpose)
 from ..graph.tensor import (TensorConstant, TensorSharedVariable, TensorVariable, as_tensor_variable,
                        constant)
 
 __all__ = list(_basic_all) + list(_math_all) + [
     "inc_subtensor", "set_subtensor", "cumsum", "eye", "ifelse", "repeat", "tile", "concatenate", "stack", "dimshuffle", "flatten", "reshape", "shape",
-    "shape_padleft", "shape_padright", "stack_scalars", "transpose", "TensorConstant",
+    "shape_padleft", "shape_padright", "specify_shape", "stack_scalars", "transpose", "TensorConstant",
     "TensorSharedVariable", "TensorVariable", "as_tensor_variable", "constant"]

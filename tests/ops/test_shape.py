@@ -204,3 +204,47 @@ def test_infer_shape_of_shape_ops():
     assert node.op.infer_shape(node, [(2, 3, 4)]) == [(4, 1, 2, 3)]
     node = x.flatten(2).owner
     assert node.op.infer_shape(node, [(2, 3, 4)]) == [(2, 12)]
+
+
+# --- specify_shape ----------------------------------------------------------------------
+
+def test_specify_shape_types_checks_and_passes_the_gradient():
+    x = T.dmatrix("x")
+    y = T.specify_shape(x, (2, None))
+    assert y.type.shape == (2, None)
+    xv = random_array((2, 3), seed=41)
+    for mode in ("FAST_COMPILE", "FAST_RUN"):
+        f = sc.function([x], [y * 3, sc.grad((y ** 2).sum(), x)], mode=mode)
+        value, g = f(xv)
+        np.testing.assert_allclose(value, xv * 3)
+        np.testing.assert_allclose(g, 2 * xv)
+        with raises_naming(ValueError, "specify_shape", "(3, 3)", "axis 0"):
+            f(np.ones((3, 3)))
+    n = T.lscalar("n")
+    f = sc.function([x, n], T.specify_shape(x, (n, 3)).sum())
+    assert float(f(np.ones((4, 3)), 4)) == 12.0
+    with raises_naming(ValueError, "specify_shape", "axis 0"):
+        f(np.ones((4, 3)), 5)
+    check_grad(lambda a: T.specify_shape(a, (2, 3)) ** 2, [xv])
+
+
+def test_specify_shape_refuses_what_the_static_shape_contradicts():
+    with raises_naming(ValueError, "specify_shape", "size 3 on axis 1, not 4"):
+        T.specify_shape(T.dmatrix("x", shape=(None, 3)), (None, 4))
+    with raises_naming(ValueError, "specify_shape", "1 sizes", "2 dimensions"):
+        T.specify_shape(T.dmatrix("x"), (2,))
+    with raises_naming(TypeError, "specify_shape", "integer scalar"):
+        T.specify_shape(T.dmatrix("x"), (T.dscalar("s"), None))
+
+
+def test_theano_broadcast_patterns():
+    import symconv.theano.tensor as TT
+    x = TT.dmatrix("x")
+    row = TT.addbroadcast(x, 0)
+    assert row.broadcastable == (True, False)
+    assert TT.unbroadcast(row, 0).broadcastable == (False, False)
+    assert TT.patternbroadcast(x, (False, True)).type.shape == (None, 1)
+    f = sc.function([x], sc.grad((TT.unbroadcast(TT.addbroadcast(x, 0), 0) * 2).sum(), x))
+    np.testing.assert_array_equal(f(np.ones((1, 3))), np.full((1, 3), 2.0))
+    with raises_naming(ValueError, "specify_shape", "axis 0"):
+        f(np.ones((2, 3)))

@@ -60,6 +60,25 @@ def outer(x, y):
     return x.dimshuffle(0, "x") * y.dimshuffle("x", 0)
 
 
+def addbroadcast(x, *axes):
+    """``x`` with the ``axes`` known to have size 1 (checked when the graph runs)."""
+    x = as_tensor_variable(x)
+    return patternbroadcast(x, [k in axes or b for k, b in enumerate(x.broadcastable)])
+
+
+def unbroadcast(x, *axes):
+    """``x`` with the ``axes`` no longer known to have size 1."""
+    x = as_tensor_variable(x)
+    return patternbroadcast(x, [b and k not in axes for k, b in enumerate(x.broadcastable)])
+
+
+def patternbroadcast(x, broadcastable):
+    """``x`` whose axes flagged true have size 1 (checked when the graph runs), the
+    others a size known then."""
+    x = as_tensor_variable(x)
+    return specify_shape(x, [1 if b else None for b in broadcastable])
+
+
 def _row_and_col_of(dtype):
     def a_row(name=None):
         return _TensorType(dtype, (1, None))(name)
