@@ -75,7 +75,13 @@ def sigmoid_form(v):
 
 
 def _sigmoid_of(u, sign):
+    """``sigmoid(sign * u)``."""
     return E.sigmoid(u) if sign > 0 else E.sigmoid(E.neg(u))
+
+
+def _signed(sign, v):
+    """``sign * v``."""
+    return v if sign > 0 else E.neg(v)
 
 
 def closed_form_gradient(y):
@@ -96,10 +102,7 @@ def closed_form_gradient(y):
             return None
         u, sign, between = found
 
-        def spread(g):
-            slope = E.mul(y, E.sub(1, y))
-            return E.mul(g, slope if sign > 0 else E.neg(slope))
-        return u, between, spread
+        return u, between, lambda g: _signed(sign, E.mul(g, E.mul(y, E.sub(1, y))))
     if name not in ("log", "log1p"):
         return None
     x = y.owner.inputs[0]
@@ -116,14 +119,12 @@ def closed_form_gradient(y):
     if found is not None:
         u, sign, between = found
         # d log sigmoid(a) / da = sigmoid(-a), with a = sign * u
-        return u, [x] + between, lambda g: E.mul(g, _sigmoid_of(u, -sign)) if sign > 0 \
-            else E.neg(E.mul(g, _sigmoid_of(u, -sign)))
+        return u, [x] + between, lambda g: _signed(sign, E.mul(g, _sigmoid_of(u, -sign)))
     if _name(x) == "sub":
         one, p = x.owner.inputs
         found = sigmoid_form(p) if _is_one(one, p) else None
         if found is not None:
             u, sign, between = found
             # log(1 - sigmoid(a)) = log sigmoid(-a): d/da = -sigmoid(a)
-            return u, [x, p] + between, lambda g: E.neg(E.mul(g, _sigmoid_of(u, sign))) \
-                if sign > 0 else E.mul(g, _sigmoid_of(u, sign))
+            return u, [x, p] + between, lambda g: _signed(-sign, E.mul(g, _sigmoid_of(u, sign)))
     return None
