@@ -214,3 +214,40 @@ def to_dot(obj):
         lines.append(f"  {ids[a]} -> {ids[b]};")
     lines.append("}")
     return "\n".join(lines)
+
+
+# --- infix expressions (Theano's pp) ------------------------------------------------
+
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "true_div": "/", "floor_div": "//", "mod": "%",
+          "pow": "**", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "neq": "!=",
+          "and": "&", "or": "|", "xor": "^"}
+
+
+def pprint(obj):
+    """A variable's graph as one expression, operators infix (``((x * 2) + b)``), other
+    ops as calls (``exp(x)``, ``dot(x, W)``, ``sum{axis=(0,)}(x)``); inputs by name
+    (or type), constants by value. A list gives one line per variable. Theano's ``pp``;
+    a shared subexpression is written out each time it is used (``debugprint`` names it
+    once instead)."""
+    outputs, _ = _outputs_of(obj)
+    return "\n".join(_expression(v) for v in outputs)
+
+
+def _expression(v):
+    if isinstance(v, Constant):
+        data = v.data
+        return repr(data.item()) if getattr(data, "size", 0) == 1 else f"constant{v.type.short()}"
+    if v.owner is None:
+        return v.name or f"<{v.type.short()}>"
+    node = v.owner
+    args = [_expression(i) for i in node.inputs]
+    scalar = getattr(node.op, "scalar_op", None)
+    name = getattr(scalar, "name", None)
+    if name in _INFIX and len(args) == 2:
+        return f"({args[0]} {_INFIX[name]} {args[1]})"
+    if name == "neg":
+        return f"-{args[0]}"
+    text = f"{node.op}({', '.join(args)})"
+    if len(node.outputs) > 1:
+        text += f"[{node.outputs.index(v)}]"
+    return text

@@ -174,3 +174,19 @@ def test_to_dot():
     assert '[label="x\\nf32[?,?]", shape=box' in text
     assert '[label="tanh", shape=box, style="rounded,filled"' in text
     assert '[label="W\\nf32[?,?]"' in text
+
+
+def test_pprint_writes_one_infix_expression():
+    x = T.dvector("x")
+    W = sc.shared(np.ones((3, 2)), name="W")
+    y = T.tanh(T.dot(x, W) + T.dvector()) * 2 - (-x.sum())
+    assert sc.printing.pprint(y) == \
+        "((tanh((dot(x, W) + <f64[?]>)) * 2.0) - -sum{axis=(0,)}(x))"
+    assert sc.printing.pprint([x + 1, x < 2]).splitlines() == ["(x + 1.0)", "(x < 2.0)"]
+
+
+def test_theano_pp():
+    import symconv.theano as theano
+    x = theano.tensor.dvector("x")
+    assert theano.pp(theano.tensor.exp(x) / 2) == "(exp(x) / 2.0)"
+    assert theano.printing.pprint is theano.pp

@@ -40,6 +40,7 @@ __version__ = "1.0.5+symconv"
 from ..graph.traversal import clone_graph as _clone_graph  # noqa: E402
 from ..graph.traversal import clone_replace as _clone_replace  # noqa: E402
 from ..tensor.math import dot  # noqa: E402,F401
+from .printing import pprint as pp  # noqa: E402,F401
 
 
 def clone(output, replace=None, strict=True, share_inputs=True):

@@ -1,9 +1,10 @@
-"""``theano.printing``: ``debugprint`` (symconv's typed listing) and ``pydotprint``,
-which writes the graph as Graphviz DOT text."""
+"""``theano.printing``: ``debugprint`` (symconv's typed listing), ``pprint`` (one infix
+expression) and ``pydotprint``, which writes the graph as Graphviz DOT text."""
 import os
 import warnings
 
 from .. import printing as _printing
+from ..printing import pprint  # noqa: F401  (Theano's printing.pprint and theano.pp)
 
 
 def debugprint(obj, depth=-1, print_type=False, file=None, ids="CHAR", stop_on_name=False,
