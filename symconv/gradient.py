@@ -288,3 +288,47 @@ def Rop(f, wrt, eval_points):
     results = grad(along, stand_ins, disconnected_inputs="ignore")
     results = clone_replace(results, {u: zeros_like(fi) for u, fi in zip(stand_ins, fs)})
     return results if many else results[0]
+
+
+# --- Jacobians and Hessians (Theano's, without scan) --------------------------------
+
+def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise"):
+    """The Jacobian of a vector (or scalar) ``expression`` with respect to ``wrt`` (a
+    variable or a list): ``J[i] = grad(expression[i], wrt)``, shape
+    ``expression.shape + wrt.shape``.
+
+    The rows are built one by one, so ``expression`` needs a length known when the
+    graph is built (Theano loops with ``scan``, which symconv does not have): a
+    length known only at run time can be given with ``T.specify_shape``.
+    """
+    from .tensor.join import stack
+    expression = as_tensor_variable(expression)
+    wrts, many = (list(wrt), True) if isinstance(wrt, (list, tuple)) else ([wrt], False)
+    if expression.ndim == 0:
+        rows = [grad(expression, wrts, consider_constant, disconnected_inputs)]
+        results = rows[0]
+    elif expression.ndim == 1:
+        n = expression.type.shape[0]
+        if n is None:
+            raise ValueError(
+                f"jacobian: the length of {expression.describe()} is not known when the graph "
+                "is built; give it with T.specify_shape(expression, (n,)) (or of wrt, for a "
+                "Hessian)")
+        rows = [grad(expression[i], wrts, consider_constant, disconnected_inputs)
+                for i in range(n)]
+        results = [stack([row[k] for row in rows]) for k in range(len(wrts))]
+    else:
+        raise ValueError(f"jacobian: expects a vector or a scalar, got {expression.describe()}")
+    return results if many else results[0]
+
+
+def hessian(cost, wrt, consider_constant=None, disconnected_inputs="raise"):
+    """The Hessian of a scalar ``cost`` with respect to each vector in ``wrt``: the
+    Jacobian of its gradient (each ``wrt`` needs a length known when the graph is
+    built; see :func:`jacobian`)."""
+    wrts, many = (list(wrt), True) if isinstance(wrt, (list, tuple)) else ([wrt], False)
+    results = []
+    for w in wrts:
+        g = grad(cost, w, consider_constant, disconnected_inputs)
+        results.append(jacobian(g, w, consider_constant, disconnected_inputs))
+    return results if many else results[0]

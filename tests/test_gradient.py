@@ -331,3 +331,29 @@ def test_lop_and_rop_are_the_products_with_the_jacobian():
     np.testing.assert_allclose(got[1], np.exp(av) * dav, rtol=1e-12)
     with raises_naming(ValueError, "Rop", "2 variable(s) and 1 eval point(s)"):
         Rop(a * b, [a, b], [da])
+
+
+# --- jacobian and hessian ------------------------------------------------------------
+
+def test_jacobian_and_hessian_of_known_lengths():
+    from symconv.gradient import hessian, jacobian
+    x = T.dvector("x", shape=(3,))
+    y = x ** 2 * x.sum()
+    xv = np.array([1.0, 2.0, 3.0])
+    J, H = sc.function([x], [jacobian(y, x), hessian((x ** 3).sum() * x[0], x)])(xv)
+    want_j = np.diag(2 * xv * xv.sum()) + (xv ** 2)[:, None]
+    np.testing.assert_allclose(J, want_j)
+    want_h = np.diag(6 * xv * xv[0])
+    want_h[0, :] += 3 * xv ** 2
+    want_h[:, 0] += 3 * xv ** 2
+    np.testing.assert_allclose(H, want_h)
+    # a scalar's Jacobian is its gradient; lists give lists
+    a, b = sc.function([x], jacobian((x ** 2).sum(), [x, x]))(xv)
+    np.testing.assert_allclose(a, 2 * xv)
+    # a length known only at run time: specify_shape gives it
+    v = T.dvector("v")
+    with raises_naming(ValueError, "jacobian", "specify_shape"):
+        jacobian(v * 2, v)
+    sized = T.specify_shape(v, (3,))
+    got = sc.function([v], jacobian(T.exp(sized), v))(xv)
+    np.testing.assert_allclose(got, np.diag(np.exp(xv)))

@@ -8,7 +8,7 @@ from ...graph.type import TensorType as _TensorType
 from ...tensor import *  # noqa: F401,F403
 from ...tensor import as_tensor_variable, concatenate, stack  # noqa: F401
 from ...tensor.math import argmax as _argmax, max as _max
-from ..gradient import Lop, Rop, grad, verify_grad  # noqa: F401
+from ..gradient import Lop, Rop, grad, hessian, jacobian, verify_grad  # noqa: F401
 from ..missing import missing_attribute
 from . import nnet, shared_randomstreams, signal  # noqa: F401
 from ...tensor import abs as abs_, floor_div as int_div, sign as sgn  # noqa: F401
