@@ -28,6 +28,7 @@ DISTRIBUTIONS = {
     "binomial": ("n", "p"),
     "uniform": ("low", "high"),
     "normal": ("avg", "std"),
+    "random_integers": ("low", "high"),    # integers from low to high, both included
 }
 
 
@@ -99,6 +100,9 @@ def _draw(generator, distribution, size, params, dtype):
         else:
             sample = generator.binomial(n, p, size)
         return sample.astype(dtype, copy=False)
+    if distribution == "random_integers":
+        low, high = params
+        return generator.integers(low, high, size, endpoint=True).astype(dtype, copy=False)
     float_dtype = dtype if np.dtype(dtype).name in ("float32", "float64") else "float64"
     if distribution == "uniform":
         low, high = params
@@ -154,6 +158,8 @@ def _check_value(op, name, value):
                          f"got {value if value.size == 1 else value.dtype}")
     if name == "std" and value.min() < 0:
         raise ValueError(f"{op}: std must be non-negative, got {value.min()}")
+    if op.distribution == "random_integers" and value.dtype.kind not in "iub":
+        raise ValueError(f"{op}: the bound {name} must be an integer, got {value.dtype}")
 
 
 class DrawState:
@@ -267,6 +273,18 @@ class RandomStreams:
         """Values from a normal distribution of mean ``avg`` and standard deviation ``std``."""
         return self._draw("normal", size, (_float_param(avg), _float_param(std)),
                           dtype or config.floatX, ndim)
+
+    def random_integers(self, size=None, low=0, high=1, dtype="int64", ndim=None):
+        """Integers drawn uniformly from ``low`` to ``high``, both included."""
+        return self._draw("random_integers", size, (_integer_param(low), _integer_param(high)),
+                          dtype, ndim)
+
+
+def _integer_param(value):
+    v = as_tensor_variable(value)
+    if not v.type.is_integer:
+        raise TypeError(f"random_integers: the bounds must be integers, got {v.describe()}")
+    return v
 
 
 def _float_param(value):

@@ -144,3 +144,18 @@ def test_ops_print_and_compare_by_identity():
     assert isinstance(op, RandomOp) and RandomOp.is_stateful
     assert str(op).startswith("uniform{float32") or str(op).startswith("uniform{float64")
     assert op == op and op != srng.uniform((2,)).owner.op
+
+
+def test_random_integers_cover_both_bounds_and_repeat_for_a_seed():
+    def draws(seed):
+        srng = sc.RandomStreams(seed)
+        x = T.dvector("x")
+        f = sc.function([x], [srng.random_integers(x.shape, low=5, high=7),
+                              srng.random_integers((3, 4), high=1, dtype="int32")])
+        return f(np.zeros(400))
+    a, b = draws(2)
+    assert a.shape == (400,) and set(np.unique(a)) == {5, 6, 7} and a.dtype == np.int64
+    assert b.shape == (3, 4) and b.dtype == np.int32 and set(np.unique(b)) <= {0, 1}
+    np.testing.assert_array_equal(draws(2)[0], a)
+    with pytest.raises(TypeError, match="integers"):
+        sc.RandomStreams(0).random_integers((2,), low=0.0, high=3)

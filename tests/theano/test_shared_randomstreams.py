@@ -187,7 +187,21 @@ def test_mrg_streams_draw_with_mrg_signatures_and_repeat_for_a_seed():
 def test_a_missing_draw_says_so():
     from symconv.theano.missing import NotImplementedInSymconv
     srng = RandomStreams(3)
-    for name in ("random_integers", "permutation", "choice", "multinomial"):
+    for name in ("permutation", "choice", "multinomial"):
         with pytest.raises(NotImplementedInSymconv, match=f"RandomStreams.{name}"):
             getattr(srng, name)
     assert not hasattr(srng, "shuffle_row_elements")
+
+
+def test_random_integers_include_high_and_follow_the_seed():
+    srng = RandomStreams(11)
+    draw = srng.random_integers((500,), low=-2, high=3)
+    f = function([], draw)
+    a, b = f(), f()
+    assert a.dtype == np.int64 and set(np.unique(a)) == {-2, -1, 0, 1, 2, 3}
+    assert not np.array_equal(a, b)
+    # Theano's values: a RandomState seeded from the stream's generator, randint(low, high + 1)
+    seed = np.random.RandomState(11).randint(2 ** 30)
+    np.testing.assert_array_equal(a, np.random.RandomState(seed).randint(-2, 4, size=500))
+    with pytest.raises(TypeError, match="integers"):
+        srng.random_integers((2,), low=0.5, high=2)

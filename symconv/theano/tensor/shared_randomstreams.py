@@ -24,6 +24,10 @@ class RandomStateDraw(_random.RandomOp):
             raise ValueError(f"{self}: size must be {self.ndim} non-negative ints, got {size}")
         for name, value in zip(_random.DISTRIBUTIONS[self.distribution], params):
             _random._check_value(self, name, value)
+        if self.distribution == "random_integers":   # Theano's: randint with high included
+            low, high = params
+            return [np.asarray(self.state[0].randint(low, np.asarray(high) + 1, size=size),
+                               dtype=self.dtype)]
         draw = getattr(self.state[0], self.distribution)
         return [np.asarray(draw(*params, size=size), dtype=self.dtype)]
 
@@ -65,8 +69,12 @@ class RandomStreams(_random.RandomStreams):
             p = prob
         return super().binomial(size=size, n=n, p=p, dtype=dtype, ndim=ndim)
 
+    def random_integers(self, size=(), low=0, high=1, ndim=None, dtype="int64"):
+        """Integers from ``low`` to ``high``, both included (Theano's signature)."""
+        return super().random_integers(size=size, low=low, high=high, dtype=dtype, ndim=ndim)
+
     def __getattr__(self, name):
-        # random_integers, permutation, choice, multinomial...: say what is missing
+        # permutation, choice, multinomial...: say what is missing
         if name.startswith("__"):
             raise AttributeError(name)
         from ..missing import NotImplementedInSymconv
