@@ -180,6 +180,8 @@ def test_mrg_streams_draw_with_mrg_signatures_and_repeat_for_a_seed():
     assert not np.array_equal(draws(8)[0][0], u)
     assert MRG_RandomStreams().default_instance_seed == 12345
     srng = MRG_RandomStreams(1)
+    with pytest.raises(ValueError, match="give size"):
+        srng.binomial(p=0.5)
     with pytest.raises(NotImplementedInSymconv, match="MRG_RandomStreams.multinomial"):
         srng.multinomial(pvals=np.ones((2, 3)) / 3)
 

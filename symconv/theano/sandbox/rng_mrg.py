@@ -55,7 +55,10 @@ class MRG_RandomStreams(RandomStreams):
             p = prob
         if size is None:
             from ...graph.tensor import as_tensor_variable
-            size = as_tensor_variable(p).shape
+            p = as_tensor_variable(p)
+            if p.ndim == 0:
+                raise ValueError("MRG_RandomStreams.binomial: give size when p is a scalar")
+            size = p.shape
         return super().binomial(size=size, n=n, p=p, ndim=ndim, dtype=dtype)
 
 
