@@ -240,6 +240,8 @@ def grad_clip(x, lower_bound, upper_bound):
     if lo.ndim or hi.ndim:
         raise ValueError(f"grad_clip: the bounds must be scalars, got {lo.describe()} and "
                          f"{hi.describe()}")
+    if isinstance(lo, Constant) and isinstance(hi, Constant) and lo.data > hi.data:
+        raise ValueError(f"grad_clip: the lower bound {lo.data} is above the upper {hi.data}")
     return grad_clip_op(x, lo, hi)
 
 

@@ -419,6 +419,8 @@ def test_gradient_identities_pass_the_value_and_shape_the_gradient():
     np.testing.assert_allclose(sc.function([x], g)(xv), [-1.0, 0.3, 1.5])
     with raises_naming(ValueError, "grad_clip", "scalars"):
         grad_clip(x, T.dvector("lo"), 1.0)
+    with raises_naming(ValueError, "grad_clip", "lower bound 2.0 is above the upper 1.0"):
+        grad_clip(x, 2.0, 1.0)
 
 
 def test_the_compiler_removes_the_gradient_identities():
