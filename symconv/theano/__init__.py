@@ -43,6 +43,21 @@ from ..tensor.math import dot  # noqa: E402,F401
 from .printing import pprint as pp  # noqa: E402,F401
 
 
+def Mode(linker=None, optimizer="default"):
+    """Theano's ``theano.Mode(linker, optimizer)`` as symconv's modes: the optimizers
+    ``"fast_run"`` / ``"default"`` (and ``"o4"``...) give FAST_RUN, ``"fast_compile"``,
+    ``"None"`` or None FAST_COMPILE's reference run; the linker ``"py"`` runs each
+    node's ``perform``, any other (``"cvm"``, ``"c|py"``...) the compiled plan."""
+    from ..compile.mode import FAST_COMPILE, FAST_RUN
+    from ..compile.mode import Mode as _Mode
+    name = "none" if optimizer is None else str(optimizer).lower()
+    if name in ("fast_compile", "none", "merge"):
+        return FAST_COMPILE
+    if name not in ("default", "fast_run", "o1", "o2", "o3", "o4", "unsafe", "stabilize"):
+        raise NotImplementedInSymconv(f"symconv does not implement the optimizer {optimizer!r}")
+    return _Mode("FAST_RUN", linker="plain") if linker == "py" else FAST_RUN
+
+
 def clone(output, replace=None, strict=True, share_inputs=True):
     """``output`` (a variable or a list) with the variables in ``replace`` (a dict or
     pairs, old -> new) substituted, as ``theano.clone``; the inputs are shared."""

@@ -284,3 +284,20 @@ def test_copy_keeps_the_keyword_arguments():
     g = f.copy(delete_updates=True)
     f(2.0)
     assert float(g(1.0)) == 6.0 and float(g(1.0, k=1.0)) == 2.0 and float(s.get_value()) == 2.0
+
+
+def test_theano_modes_map_to_symconvs():
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    from symconv.theano.missing import NotImplementedInSymconv
+    x = TT.dvector("x")
+    assert theano.Mode().name == "FAST_RUN" and theano.Mode(optimizer=None).name == "FAST_COMPILE"
+    assert theano.Mode(linker="py").linker == "plain"
+    assert theano.Mode(optimizer="fast_compile").name == "FAST_COMPILE"
+    for mode in (theano.Mode(linker="py"), theano.Mode(linker="cvm", optimizer="fast_run"),
+                 theano.Mode().excluding("fusion")):
+        f = theano.function([x], TT.exp(x).sum(), mode=mode)
+        np.testing.assert_allclose(f(np.zeros(3)), 3.0)
+    with pytest.raises(NotImplementedInSymconv, match="optimizer 'magic'"):
+        theano.Mode(optimizer="magic")
