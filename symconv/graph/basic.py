@@ -31,6 +31,13 @@ def user_frame():
     return None
 
 
+class Scratchpad:
+    """Attributes code attaches to a variable (``var.tag``); symconv itself reads none."""
+
+    def __repr__(self):
+        return f"Scratchpad({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
 class Variable:
     """A symbolic value of a given :class:`TensorType`.
 
@@ -59,6 +66,15 @@ class Variable:
         state = dict(self.__dict__)
         state.pop("_eval_functions", None)
         return state
+
+    @property
+    def tag(self):
+        """A scratchpad for what code attaches to a variable (Theano's ``var.tag``, e.g.
+        ``tag.test_value``), made when first read."""
+        tag = self.__dict__.get("_tag")
+        if tag is None:
+            tag = self.__dict__["_tag"] = Scratchpad()
+        return tag
 
     @property
     def dtype(self):

@@ -65,6 +65,10 @@ class TheanoConfig:
             warnings.warn(f"theano.config.device={value!r}: symconv runs on the CPU; "
                           "the device stays 'cpu'", stacklevel=2)
             value = "cpu"
+        if name == "compute_test_value" and value != "off":
+            warnings.warn(f"theano.config.compute_test_value={value!r}: symconv does not compute "
+                          "test values (var.tag.test_value is kept, not used); errors name the "
+                          "node and its shapes when the function runs", stacklevel=2)
         self._values[name] = value
 
 

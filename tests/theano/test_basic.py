@@ -288,3 +288,23 @@ def test_typed_rows_and_columns_and_outer_of_matrices():
     m, v = TT.dmatrix("m"), TT.dvector("v")
     mv, vv = np.arange(4.0).reshape(2, 2), np.arange(3.0)
     np.testing.assert_array_equal(theano.function([m, v], TT.outer(m, v))(mv, vv), np.outer(mv, vv))
+
+
+def test_tag_test_value_is_kept_and_computing_it_warns():
+    import warnings
+    import numpy as np
+    import symconv.theano as theano
+    import symconv.theano.tensor as TT
+    x = TT.dmatrix("x")
+    x.tag.test_value = np.ones((2, 2))
+    assert x.tag.test_value.shape == (2, 2) and "test_value" in repr(x.tag)
+    old = theano.config.compute_test_value
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            theano.config.compute_test_value = "raise"
+        assert any("does not compute test values" in str(w.message) for w in caught)
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theano.config.compute_test_value = old
