@@ -207,3 +207,13 @@ def test_random_integers_include_high_and_follow_the_seed():
     np.testing.assert_array_equal(a, np.random.RandomState(seed).randint(-2, 4, size=500))
     with pytest.raises(TypeError, match="integers"):
         srng.random_integers((2,), low=0.5, high=2)
+
+
+def test_state_updates_copy_one_streams_state_into_another():
+    # Theano's tutorial (examples.txt, "Copying Random State Between Theano Graphs")
+    g1, g2 = RandomStreams(123), RandomStreams(987)
+    f1, f2 = function([], g1.uniform(size=(1,))), function([], g2.uniform(size=(1,)))
+    for (su1, _), (su2, _) in zip(g1.state_updates, g2.state_updates):
+        su2.set_value(su1.get_value())
+    np.testing.assert_array_equal(f1(), f2())
+    assert len(g1.state_updates) == 1 and g1.state_updates[0][1] is None

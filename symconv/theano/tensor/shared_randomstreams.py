@@ -69,6 +69,14 @@ class RandomStreams(_random.RandomStreams):
             p = prob
         return super().binomial(size=size, n=n, p=p, dtype=dtype, ndim=ndim)
 
+    @property
+    def state_updates(self):
+        """``(state, None)`` for each draw made so far, in order: ``state`` reads and
+        replaces the draw's generator (``get_value``/``set_value``), as the shared
+        state of Theano's pairs; Theano's update expression is None here (each call
+        advances the state itself)."""
+        return [(_random.DrawState(op), None) for op in self.ops]
+
     def random_integers(self, size=(), low=0, high=1, ndim=None, dtype="int64"):
         """Integers from ``low`` to ``high``, both included (Theano's signature)."""
         return super().random_integers(size=size, low=low, high=high, dtype=dtype, ndim=ndim)
