@@ -316,9 +316,15 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise
                 f"jacobian: the length of {expression.describe()} is not known when the graph "
                 "is built; give it with T.specify_shape(expression, (n,)) (or of wrt, for a "
                 "Hessian)")
-        rows = [grad(expression[i], wrts, consider_constant, disconnected_inputs)
-                for i in range(n)]
-        results = [stack([row[k] for row in rows]) for k in range(len(wrts))]
+        if n == 0:      # no rows: an empty Jacobian of each wrt's shape
+            from .tensor.basic import alloc
+            results = [alloc(np.zeros((), _gradient_dtype(w)), 0, *[w.shape[k] for k in
+                                                                    range(w.ndim)])
+                       for w in wrts]
+        else:
+            rows = [grad(expression[i], wrts, consider_constant, disconnected_inputs)
+                    for i in range(n)]
+            results = [stack([row[k] for row in rows]) for k in range(len(wrts))]
     else:
         raise ValueError(f"jacobian: expects a vector or a scalar, got {expression.describe()}")
     return results if many else results[0]

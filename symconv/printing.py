@@ -246,7 +246,7 @@ def _expression(v):
     if name in _INFIX and len(args) == 2:
         return f"({args[0]} {_INFIX[name]} {args[1]})"
     if name == "neg":
-        return f"-{args[0]}"
+        return f"(-{args[0]})"
     text = f"{node.op}({', '.join(args)})"
     if len(node.outputs) > 1:
         text += f"[{node.outputs.index(v)}]"

@@ -357,3 +357,14 @@ def test_jacobian_and_hessian_of_known_lengths():
     sized = T.specify_shape(v, (3,))
     got = sc.function([v], jacobian(T.exp(sized), v))(xv)
     np.testing.assert_allclose(got, np.diag(np.exp(xv)))
+
+
+def test_jacobian_of_an_empty_vector_and_hessian_through_specify_shape():
+    from symconv.gradient import hessian, jacobian
+    v = T.dvector("v")
+    empty = sc.function([v], jacobian(T.specify_shape(v, (0,)) * 2, v),
+                        on_unused_input="ignore")(np.zeros(4))
+    assert empty.shape == (0, 4)
+    sized = T.specify_shape(v, (3,))
+    H = sc.function([v], hessian((sized ** 3).sum(), v))(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(H, np.diag([6.0, 12.0, 18.0]))

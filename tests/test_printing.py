@@ -181,7 +181,8 @@ def test_pprint_writes_one_infix_expression():
     W = sc.shared(np.ones((3, 2)), name="W")
     y = T.tanh(T.dot(x, W) + T.dvector()) * 2 - (-x.sum())
     assert sc.printing.pprint(y) == \
-        "((tanh((dot(x, W) + <f64[?]>)) * 2.0) - -sum{axis=(0,)}(x))"
+        "((tanh((dot(x, W) + <f64[?]>)) * 2.0) - (-sum{axis=(0,)}(x)))"
+    assert sc.printing.pprint((-x) ** 2) == "((-x) ** 2.0)"
     assert sc.printing.pprint([x + 1, x < 2]).splitlines() == ["(x + 1.0)", "(x < 2.0)"]
 
 

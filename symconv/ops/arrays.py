@@ -160,6 +160,8 @@ class RepeatGrad(Op):
 
     def perform(self, node, inputs):
         g, x = inputs
+        if self.repeats == 0:     # no copies: nothing flows back
+            return [np.zeros(np.shape(x), dtype=g.dtype)]
         if self.axis is None:
             return [np.reshape(g, (-1, self.repeats)).sum(axis=1).reshape(np.shape(x))]
         axis = self.axis
@@ -197,9 +199,11 @@ class Eye(Op):
 # --- building nodes ------------------------------------------------------------------
 
 def cumsum(x, axis=None):
-    """Cumulative sum along ``axis`` (of the flattened ``x`` when None), as ``np.cumsum``."""
+    """Cumulative sum along ``axis`` (of the flattened ``x`` when None), as ``np.cumsum``
+    (a 0-d ``x`` gives a vector of one, whatever the axis)."""
     x = as_tensor_variable(x)
-    return CumSum(_axis(axis, max(x.ndim, 1), "cumsum"))(x)
+    axis = _axis(axis, max(x.ndim, 1), "cumsum")
+    return CumSum(None if x.ndim == 0 else axis)(x)
 
 
 def tile(x, reps, ndim=None):
@@ -219,6 +223,9 @@ def repeat(x, repeats, axis=None):
     if not isinstance(repeats, (int, np.integer)) or repeats < 0:
         raise TypeError(f"repeat: repeats must be a non-negative int, got {repeats!r}")
     x = as_tensor_variable(x)
+    if x.ndim == 0:     # NumPy repeats a 0-d array as a vector, along axis 0 or -1 too
+        _axis(axis, 1, "repeat")
+        return Repeat(repeats, None)(x)
     return Repeat(repeats, _axis(axis, x.ndim, "repeat"))(x)
 
 

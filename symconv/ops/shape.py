@@ -367,8 +367,10 @@ class SpecifyShape(Op):
 
     def grad(self, inputs, outputs, output_grads):
         x, g = inputs[0], output_grads[0]
-        if g.type.shape != x.type.shape:
-            g = specify_shape(g, x.type.shape)   # the gradient has x's static shape
+        # the gradient has x's static sizes, and keeps those it knows beyond them
+        wanted = tuple(a if a is not None else b for a, b in zip(x.type.shape, g.type.shape))
+        if wanted != g.type.shape:
+            g = specify_shape(g, wanted)
         return [g] + [None] * (len(inputs) - 1)
 
 

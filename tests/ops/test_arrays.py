@@ -66,3 +66,16 @@ def test_bad_arguments_name_the_function_and_value():
         T.repeat(x, 2, axis=-3)
     with raises_naming(TypeError, "eye", "integer scalar"):
         T.eye(T.dscalar("n"))
+
+
+def test_zero_dimensional_inputs_and_zero_repeats_follow_numpy():
+    s = np.array(3.0)
+    for axis in (None, 0, -1):
+        check_op(lambda x: T.cumsum(x, axis=axis), [s], lambda x: np.cumsum(x, axis=axis))
+        check_op(lambda x: T.repeat(x, 2, axis=axis), [s], lambda x: np.repeat(x, 2, axis=axis))
+    check_grad(lambda x: T.cumsum(x, axis=0), [s])
+    for axis in (None, 0, 1):
+        check_op(lambda x: T.repeat(x, 0, axis=axis), [A[0]], lambda x: np.repeat(x, 0, axis=axis))
+        x = T.dmatrix("x")
+        g = sc.function([x], sc.grad(T.repeat(x, 0, axis=axis).sum() + x.sum(), x))(A[0])
+        np.testing.assert_array_equal(g, np.ones_like(A[0]))
