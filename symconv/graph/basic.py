@@ -76,6 +76,10 @@ class Variable:
             tag = self.__dict__["_tag"] = Scratchpad()
         return tag
 
+    @tag.setter
+    def tag(self, value):
+        self.__dict__["_tag"] = value
+
     @property
     def dtype(self):
         return self.type.dtype
