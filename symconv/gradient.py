@@ -305,7 +305,7 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise
     """
     from .tensor.join import stack
     expression = as_tensor_variable(expression)
-    wrts, many = (list(wrt), True) if isinstance(wrt, (list, tuple)) else ([wrt], False)
+    wrts, many = _as_list(wrt)
     if expression.ndim == 0:
         rows = [grad(expression, wrts, consider_constant, disconnected_inputs)]
         results = rows[0]
@@ -334,7 +334,7 @@ def hessian(cost, wrt, consider_constant=None, disconnected_inputs="raise"):
     """The Hessian of a scalar ``cost`` with respect to each vector in ``wrt``: the
     Jacobian of its gradient (each ``wrt`` needs a length known when the graph is
     built; see :func:`jacobian`)."""
-    wrts, many = (list(wrt), True) if isinstance(wrt, (list, tuple)) else ([wrt], False)
+    wrts, many = _as_list(wrt)
     results = []
     for w in wrts:
         g = grad(cost, w, consider_constant, disconnected_inputs)
