@@ -241,12 +241,16 @@ def _duration(seconds):
 
 
 def read_rows(path):
-    """The rows already in the results file: row id -> line."""
+    """The rows already in the results file's table: row id -> line. Sections after the
+    table (headed ``## ``) may hold tables of their own, such as the rows in progress,
+    whose lines are not results."""
     if not os.path.exists(path):
         return {}
     kept = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
+            if line.startswith("## "):
+                break
             match = re.match(r"\|\s*([0-9][a-z]?)\s*\|", line)
             if match and match.group(1) in ROWS:
                 kept[match.group(1)] = line.rstrip("\n")

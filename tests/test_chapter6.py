@@ -85,3 +85,16 @@ def test_writing_a_row_keeps_the_notes_after_the_table(chapter6, tmp_path):
     text = open(path).read()
     assert text.count("## Rows in progress") == 1 and text.endswith("row 8: 18 of 40 epochs\n")
     assert text.index("| 2 |") < text.index("## Rows in progress")
+
+
+def test_rows_in_a_section_after_the_table_are_not_read_as_results(chapter6, tmp_path):
+    path = str(tmp_path / "table.md")
+    chapter6.write_rows(path, {"1": "| 1 | FC100-SM | done |"})
+    with open(path, "a") as f:
+        f.write("\n## Rows in progress\n\n| row | done |\n|---|---|\n| 8 | 3 of 5 members |\n")
+    assert chapter6.read_rows(path) == {"1": "| 1 | FC100-SM | done |"}
+    rows = chapter6.read_rows(path)
+    rows["2"] = "| 2 | CP20-FC100-SM | done |"
+    chapter6.write_rows(path, rows)
+    table = open(path).read().split("## ")[0]
+    assert "| 8 |" not in table and "| 2 | CP20-FC100-SM | done |" in table
