@@ -5,6 +5,7 @@ A graph is bipartite: a :class:`Variable` is produced by at most one
 to input variables, giving output variables. Variables with no owner are graph
 inputs: free variables, :class:`Constant` values or :class:`SharedVariable` state.
 """
+import itertools
 import os
 import re
 import sys
@@ -158,12 +159,24 @@ class SharedVariable(Variable):
         self.container[0] = array
 
 
+_serials = itertools.count()
+
+
+def serial_mark():
+    """A number below the serial of every Apply node made after this call and above
+    that of every node made before (see ``Apply.serial``)."""
+    return next(_serials)
+
+
 class Apply:
     """One application of an Op to input variables, producing output variables."""
 
-    __slots__ = ("op", "inputs", "outputs", "trace")
+    __slots__ = ("op", "inputs", "outputs", "trace", "serial")
 
     def __init__(self, op, inputs, outputs):
+        # the order nodes were made in: ``scan`` tells the nodes its step function
+        # built (run at every step) from those the step only reads (computed once)
+        self.serial = next(_serials)
         self.op = op
         self.inputs = list(inputs)
         for v in self.inputs:
@@ -174,6 +187,14 @@ class Apply:
             out.owner = self
             out.index = i
         self.trace = user_frame()
+
+    def __setstate__(self, state):
+        _, slots = state
+        for name, value in slots.items():
+            setattr(self, name, value)
+        # a node loaded (or deep-copied) is new to this process: its serial is one made
+        # now, not the one it had where it was saved
+        self.serial = next(_serials)
 
     @property
     def out(self):
