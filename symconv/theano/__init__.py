@@ -3,9 +3,11 @@
 Everything symconv implements is where Theano keeps it: ``theano.shared``,
 ``theano.function`` (with ``In``/``Out``), ``theano.config``, ``theano.grad``,
 ``theano.printing``, ``theano.tensor`` (``T.nnet``, ``T.nnet.conv``,
-``T.signal.pool``, ``T.signal.downsample``, ``T.shared_randomstreams``). A Theano
-name symconv does not implement raises :class:`NotImplementedInSymconv`
-("symconv does not implement theano.scan").
+``T.signal.pool``, ``T.signal.downsample``, ``T.shared_randomstreams``), and the
+loops ``theano.scan``, ``theano.map``, ``theano.reduce``, ``theano.foldl``,
+``theano.foldr`` with ``theano.scan_module.until``. A Theano name symconv does not
+implement raises :class:`NotImplementedInSymconv` ("symconv does not implement
+theano.sparse").
 
 ``python -m symconv.theano SCRIPT [ARGS...]`` runs a script that says ``import
 theano`` with those imports resolved here, for that process only.
@@ -41,6 +43,8 @@ from ..graph.traversal import clone_graph as _clone_graph  # noqa: E402
 from ..graph.traversal import clone_replace as _clone_replace  # noqa: E402
 from ..tensor.math import dot  # noqa: E402,F401
 from .printing import pprint as pp  # noqa: E402,F401
+from . import scan_module  # noqa: E402,F401
+from .scan_module import foldl, foldr, map, reduce, scan  # noqa: E402,F401
 
 
 def Mode(linker=None, optimizer="default"):

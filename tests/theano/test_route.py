@@ -42,14 +42,14 @@ def test_theano_flags_set_floatX(tmp_path):
 
 
 def test_missing_module_and_usage(tmp_path):
-    script = tmp_path / "uses_scan.py"
+    script = tmp_path / "uses_missing.py"
     script.write_text("import theano.sandbox.cuda\n")
     result = run_route(str(script))
     assert result.returncode != 0
     assert "symconv does not implement theano.sandbox.cuda" in result.stderr
-    script.write_text("import theano\ntheano.scan\n")
+    script.write_text("import theano\ntheano.sparse\n")
     result = run_route(str(script))
-    assert "NotImplementedInSymconv: symconv does not implement theano.scan" in result.stderr
+    assert "NotImplementedInSymconv: symconv does not implement theano.sparse" in result.stderr
     assert run_route().returncode == 2
     assert "usage: python -m symconv.theano" in run_route("--help").stdout
 
@@ -70,7 +70,8 @@ def test_module_layout():
 
 
 @pytest.mark.parametrize("owner,name,text", [
-    (theano, "scan", "theano.scan"),
+    (theano, "sparse", "theano.sparse"),
+    (theano.scan_module, "scan_utils", "theano.scan_module.scan_utils"),
     (T, "erf", "theano.tensor.erf"),
     (T.nnet, "h_softmax", "theano.tensor.nnet.h_softmax"),
     (theano.config, "cxx", "theano.config.cxx"),
