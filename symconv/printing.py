@@ -9,7 +9,9 @@
     outputs: %1
 
 Every intermediate gets an id the first time it is computed and is referred
-to by that id afterwards, so a subgraph used twice is printed once.
+to by that id afterwards, so a subgraph used twice is printed once. A loop
+(``symconv.scan``) prints as one node, and its step's graph follows the listing,
+indented, with the step's inputs (``x[t]``, ``h[t-1]``) named.
 """
 import sys
 
@@ -113,30 +115,47 @@ def debugprint(obj, file=None, print_trace=False, print_kernels=False):
         lines.append(title)
     else:
         labels, explicit_inputs = None, None
-    namer, free, shared = _named(outputs, explicit_inputs)
-    lines.append("inputs: " + ("  ".join(f"{namer(v)}:{v.type.short()}" for v in free) or "none"))
-    if shared:
-        lines.append("shared: " + "  ".join(f"{namer(v)}:{v.type.short()}" for v in shared))
-    for node in toposort(outputs):
-        args = " ".join(namer(v) for v in node.inputs)
-        outs = " ".join(f"{namer(o)}:{o.type.short()}" for o in node.outputs)
-        line = f"  {outs} = {node.op} {args}"
-        names = [o.name for o in node.outputs if o.name]
-        if names:
-            line += f"    # {', '.join(names)}"
-        if print_trace and node.trace is not None:
-            line += f"    @ {node.trace[0]}:{node.trace[1]}"
-        lines.append(line)
-    if labels:
-        lines.append("outputs: " + "  ".join(f"{lab}={namer(o)}" for lab, o in zip(labels, outputs)))
-    else:
-        lines.append("outputs: " + "  ".join(namer(o) for o in outputs))
+    lines += _listing(outputs, explicit_inputs, labels, print_trace, "")
     if print_kernels and extra is not None:
         lines.append(kernel_source(obj))
     text = "\n".join(lines)
     if file != "str":
         print(text, file=file or sys.stdout)
     return text
+
+
+def _listing(outputs, explicit_inputs, labels, print_trace, indent):
+    """The lines of one graph's listing, then those of the inner graphs of its loops
+    (ops with ``inner_inputs`` and ``inner_outputs``: a loop's step), each under the
+    line of the node it belongs to, indented and numbered on its own."""
+    namer, free, shared = _named(outputs, explicit_inputs)
+    lines = [indent + "inputs: " + ("  ".join(f"{namer(v)}:{v.type.short()}" for v in free)
+                                    or "none")]
+    if shared:
+        lines.append(indent + "shared: " + "  ".join(f"{namer(v)}:{v.type.short()}" for v in shared))
+    inner = []
+    for node in toposort(outputs):
+        args = " ".join(namer(v) for v in node.inputs)
+        outs = " ".join(f"{namer(o)}:{o.type.short()}" for o in node.outputs)
+        line = f"{indent}  {outs} = {node.op} {args}"
+        names = [o.name for o in node.outputs if o.name]
+        if names:
+            line += f"    # {', '.join(names)}"
+        if print_trace and node.trace is not None:
+            line += f"    @ {node.trace[0]}:{node.trace[1]}"
+        lines.append(line)
+        if hasattr(node.op, "inner_inputs") and hasattr(node.op, "inner_outputs"):
+            inner.append((node, " ".join(namer(o) for o in node.outputs)))
+    if labels:
+        lines.append(indent + "outputs: " + "  ".join(f"{lab}={namer(o)}"
+                                                      for lab, o in zip(labels, outputs)))
+    else:
+        lines.append(indent + "outputs: " + "  ".join(namer(o) for o in outputs))
+    for node, outs in inner:
+        lines.append(f"{indent}step of {node.op} ({outs}), run once per step:")
+        lines += _listing(list(node.op.inner_outputs), list(node.op.inner_inputs), None,
+                          print_trace, indent + "    ")
+    return lines
 
 
 def kernel_source(function):

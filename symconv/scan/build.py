@@ -201,7 +201,10 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         low, high = min(min(taps), 0), max(max(taps), 0)
         for tap in taps:
             start = tap - low
-            piece = x[start:] if tap == high else x[start:tap - high]
+            if tap == high:
+                piece = x if start == 0 else x[start:]
+            else:
+                piece = x[start:tap - high]
             outer_seqs.append(piece[::-1] if go_backwards else piece)
     steps = _number_of_steps(n_steps, outer_seqs, name)
 

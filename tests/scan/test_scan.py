@@ -333,7 +333,13 @@ def test_printed_graph_names_the_loop():
     x = T.dvector("x")
     sums, _ = scan(lambda v, total: total + v, sequences=x,
                    outputs_info=T.constant(np.array(0.0)), name="running_sum")
-    assert "running_sum" in sc.printing.debugprint(sums, file="str")
+    text = sc.printing.debugprint(sums, file="str")
+    outer, step = text.split("step of running_sum")
+    assert "= running_sum " in outer and "add" not in outer
+    assert "run once per step" in step
+    assert "inputs: x[t]:f64[]" in step and "= add state[t-1] x[t]" in step
+    grad_text = sc.printing.debugprint(sc.grad(sums.sum(), x), file="str")
+    assert "step of running_sum_grad" in grad_text and "d_state0[t+1]" in grad_text
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -375,20 +381,6 @@ def test_strict_refuses_a_shared_variable_not_passed():
         scan(lambda v: v * W, sequences=x, strict=True)
     out, _ = scan(lambda v, w: v * w, sequences=x, non_sequences=W, strict=True)
     np.testing.assert_allclose(run([x], out, [np.ones((2, 2))]), np.ones((2, 2)))
-
-
-# -- the Theano route --------------------------------------------------------------------
-def test_theano_scan_and_until():
-    import symconv.theano as theano
-    import symconv.theano.tensor as TT
-    k = TT.iscalar("k")
-    A = TT.dvector("A")
-    result, updates = theano.scan(fn=lambda prior_result, A: prior_result * A,
-                                  outputs_info=TT.ones_like(A), non_sequences=A, n_steps=k)
-    power = theano.function(inputs=[A, k], outputs=result[-1], updates=updates)
-    np.testing.assert_allclose(power(np.arange(10, dtype="float64"), 2), np.arange(10) ** 2)
-    assert theano.scan_module.until is until and theano.map is map
-    assert theano.reduce is reduce and theano.foldl is foldl and theano.foldr is foldr
 
 
 def test_what_the_step_reads_from_outside_is_computed_once():
