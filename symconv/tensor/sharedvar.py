@@ -28,7 +28,8 @@ def shared(value, name=None, borrow=False, shape=None):
     >>> W.get_value().shape
     (784, 10)
     """
-    if isinstance(value, float):
+    if isinstance(value, float) and not isinstance(value, np.generic):
+        # a Python float; a NumPy scalar (np.float64 is a float too) keeps its dtype
         value = np.asarray(value, dtype=config.floatX)
     elif isinstance(value, bool):
         value = np.asarray(value)

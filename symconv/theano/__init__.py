@@ -90,8 +90,12 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
     """A shared variable, as ``theano.shared``; ``broadcastable`` marks length-1 axes.
 
     ``strict`` and ``allow_downcast`` are accepted: values given later with
-    ``set_value`` are checked against the variable's dtype either way.
+    ``set_value`` are checked against the variable's dtype either way. A Python
+    float is float64 and a Python int int64 whatever ``floatX`` says, as in Theano
+    (NumPy values keep their dtype).
     """
+    if isinstance(value, float) and not isinstance(value, _np.generic):
+        value = _np.asarray(value, dtype="float64")
     shape = None
     if broadcastable is not None:
         shape = tuple(1 if b else None for b in broadcastable)

@@ -203,6 +203,17 @@ def test_float_constructors_follow_theano_floatX():
     assert theano.shared(1.5).dtype == "float64"
 
 
+def test_shared_scalars_have_theanos_dtypes_whatever_floatX(monkeypatch):
+    import numpy as np
+    import symconv as sc
+    monkeypatch.setattr(sc.config, "floatX", "float32")
+    assert theano.shared(1.5).dtype == "float64" and theano.shared(2).dtype == "int64"
+    assert theano.shared(np.float32(1.5)).dtype == "float32"
+    assert theano.shared(np.float64(1.5)).dtype == "float64"
+    # symconv's own shared: a Python float follows floatX, a NumPy scalar keeps its dtype
+    assert sc.shared(1.5).dtype == "float32" and sc.shared(np.float64(1.5)).dtype == "float64"
+
+
 # --- names Theano code uses: row, col, join, outer, TensorType, dot, clone ------------
 
 def test_theano_constructors_and_helpers():
