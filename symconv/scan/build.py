@@ -15,6 +15,7 @@ simple:
 - variables the step reads without getting them as arguments (shared variables,
   and anything built before ``scan`` was called) become non-sequences.
 """
+import numbers
 from collections import OrderedDict
 
 from ..graph.basic import Constant, SharedVariable, Variable, serial_mark
@@ -83,7 +84,9 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         Each output's values after every step, stacked along a new first axis.
     updates : OrderedDict
         Shared variable -> its value after the last step, for those ``fn`` updated;
-        pass it to ``function(..., updates=updates)``.
+        pass it to ``function(..., updates=updates)``. Random draws in the step have
+        no entry (Theano's have one per random state): their streams move on by
+        themselves at every call, as outside a loop.
 
     Examples
     --------
@@ -99,7 +102,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     """
     name = name or "scan"
     seq_specs = [_sequence_spec(s, name, k) for k, s in enumerate(_as_list(sequences))]
-    given_infos = outputs_info is not None
+    given_infos = bool(_as_list(outputs_info))      # None and [] both: nothing fed back
     infos = [_output_spec(o, name, k) for k, o in enumerate(_as_list(outputs_info))]
     explicit_nonseqs = [as_tensor_variable(v) for v in _as_list(non_sequences)]
 
@@ -284,8 +287,10 @@ def _sequence_spec(seq, name, k):
         taps = [0] if taps is None else _as_list(taps)
     else:
         x, taps = as_tensor_variable(seq), [0]
-    if not taps or not all(isinstance(t, int) for t in taps):
+    checked = _taps(taps)
+    if checked is None:
         raise ValueError(f"{name}: the taps of sequence {k} must be a list of ints, got {taps!r}")
+    taps = checked
     if x.ndim == 0:
         raise ValueError(f"{name}: sequence {k}{_named(x)} is a scalar; a sequence is iterated "
                          "over its first axis")
@@ -304,9 +309,11 @@ def _output_spec(info, name, k):
         taps = _as_list(info.get("taps", [-1]))
     else:
         init, taps = as_tensor_variable(info), [-1]
-    if not taps or not all(isinstance(t, int) and t < 0 for t in taps):
+    checked = _taps(taps)
+    if checked is None or any(t >= 0 for t in checked):
         raise ValueError(f"{name}: the taps of output {k} must be negative ints (past steps), "
                          f"got {taps!r}")
+    taps = checked
     window = taps != [-1]
     depth = -min(taps)
     if window and init.ndim == 0:
@@ -316,17 +323,19 @@ def _output_spec(info, name, k):
 
 
 def _step_results(returned, name):
-    """``(outputs, update pairs, condition or None)`` from what a step function returned."""
+    """``(outputs, update pairs, condition or None)`` from what a step function returned:
+    its outputs (a variable or a list), updates (a dict or a list of pairs), an
+    :class:`until`, or a tuple or list of two or three of those, in any order."""
     outputs, updates, condition = [], [], None
-    parts = list(returned) if isinstance(returned, tuple) else [returned]
-    if isinstance(returned, list) and not _all_pairs(returned):
-        parts = [returned]
+    several = isinstance(returned, (list, tuple)) and any(
+        isinstance(p, until) or _is_updates(p) for p in returned)
+    parts = list(returned) if several and not _is_updates(returned) else [returned]
     for part in parts:
         if isinstance(part, until):
             condition = part.condition
         elif isinstance(part, dict):
             updates.extend(part.items())
-        elif isinstance(part, list) and part and _all_pairs(part):
+        elif _is_updates(part):
             updates.extend(part)
         elif isinstance(part, (list, tuple)):
             outputs.extend(part)
@@ -340,9 +349,20 @@ def _step_results(returned, name):
     return outputs, updates, condition
 
 
-def _all_pairs(items):
-    return all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], SharedVariable)
-               for p in items)
+def _is_updates(part):
+    """A dict, or a non-empty list of ``(shared variable, new value)`` pairs."""
+    if isinstance(part, dict):
+        return True
+    return isinstance(part, (list, tuple)) and bool(part) and all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], SharedVariable) for p in part)
+
+
+def _taps(taps):
+    """The taps as Python ints (NumPy integers are taps too), or None if they are not."""
+    if not taps or not all(isinstance(t, numbers.Integral) and not isinstance(t, bool)
+                           for t in taps):
+        return None
+    return [int(t) for t in taps]
 
 
 def _outer_variables(outputs, mark, inner_inputs):

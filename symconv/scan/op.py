@@ -15,6 +15,8 @@ that stops it. The op's outputs are each state's history (its values after steps
 ``0 .. n_steps - 1``; or its last value only, for states whose history nobody reads),
 then each nit-sot output stacked over the steps.
 """
+import copy
+
 import numpy as np
 
 from ..graph.basic import Apply, Op
@@ -214,6 +216,8 @@ class Scan(Op):
             if self.until and bool(np.asarray(results[-1])):
                 done = t + 1
                 break
+        if n == 0 and self.n_nitsot:
+            stacked = self._empty_outputs(node, seqs, states, nonseqs)
         outs = []
         for j in range(self.n_states):
             out = node.outputs[j]
@@ -225,12 +229,32 @@ class Scan(Op):
                 outs.append(histories[j][:done])
         for m in range(self.n_nitsot):
             out = node.outputs[self.n_states + m]
-            if stacked[m] is None:
-                static = self.inner_nitsots[m].type.shape
-                outs.append(np.empty((0,) + tuple(s or 0 for s in static), dtype=out.dtype))
-            else:
-                outs.append(stacked[m][:done])
+            outs.append(stacked[m][:done])
         return outs
+
+    def _empty_outputs(self, node, seqs, states, nonseqs):
+        """The stacked outputs of zero steps: empty, with each step's shape after the
+        first axis. A shape the types leave open is that of a step run on zeros (its
+        values, and its random draws, are thrown away)."""
+        outputs = node.outputs[self.n_states:]
+        shapes = [y.type.shape for y in self.inner_nitsots]
+        if any(d is None for shape in shapes for d in shape):
+            saved = copy.deepcopy(self.state[0]) if self.is_stateful else None
+            try:
+                with np.errstate(all="ignore"):
+                    results = self.fn(*[np.zeros(s.shape[1:], dtype=s.dtype) for s in seqs],
+                                      *states, *nonseqs)
+            except Exception as exc:
+                raise ValueError(
+                    f"{self.name}: zero steps, and the shape of a step's outputs is only known "
+                    f"by running one, which failed on zeros ({exc})") from exc
+            finally:
+                if saved is not None:
+                    self.state[0] = saved
+            results = results if isinstance(results, list) else [results]
+            shapes = [np.shape(r) for r in results[self.n_states:self.n_states + self.n_nitsot]]
+        return [np.empty((0,) + tuple(shape), dtype=out.dtype)
+                for shape, out in zip(shapes, outputs)]
 
 
 def _named(var):

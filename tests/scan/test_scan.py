@@ -395,3 +395,40 @@ def test_what_the_step_reads_from_outside_is_computed_once():
     assert not inner_ops & {"exp", "log"}, inner_ops
     v, w = np.array([1.0, 2.0]), np.array([3.0, 4.0])
     np.testing.assert_allclose(run([x, z], out, [v, w]), v + np.exp(v).sum() + np.log(w).sum())
+
+
+def test_step_results_as_a_list_of_outputs_updates_and_until():
+    x = T.dvector("x")
+    total = sc.shared(np.array(0.0), name="total")
+    doubled, updates = scan(lambda v: [v * 2, {total: total + v}], sequences=x)
+    pair, _ = scan(lambda v: [[v * 2, v + 1], {}], sequences=x)
+    stopped, _ = scan(lambda v: [v * 2, until(v > 1)], sequences=x)
+    f = sc.function([x], [doubled, pair[0], pair[1], stopped], updates=updates)
+    got = f(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(got[0], [2, 4, 6])
+    np.testing.assert_allclose(got[1], [2, 4, 6])
+    np.testing.assert_allclose(got[2], [2, 3, 4])
+    np.testing.assert_allclose(got[3], [2, 4])
+    assert total.get_value() == 6.0
+
+
+def test_empty_outputs_info_and_numpy_integer_taps():
+    x = T.dvector("x")
+    out, _ = scan(lambda v: v * 2, sequences=x, outputs_info=[])
+    diff, _ = scan(lambda a, b: b - a, sequences=dict(input=x, taps=[np.int64(-1), 0]))
+    got = run([x], [out, diff], [np.array([1.0, 3.0, 6.0])])
+    np.testing.assert_allclose(got[0], [2, 6, 12])
+    np.testing.assert_allclose(got[1], [2, 3])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_zero_steps_keep_the_shape_of_a_step(mode):
+    X, k = T.dmatrix("X"), T.lscalar("k")
+    doubled, _ = scan(lambda v: v * 2, sequences=X, n_steps=k, mode=mode)
+    h, _ = scan(lambda v, hh: hh * v, sequences=X, outputs_info=X[0], n_steps=k, mode=mode)
+    f = sc.function([X, k], [doubled, doubled.sum(0) + X[0], sc.grad(h.sum(), X)], mode=mode)
+    empty, first_row, grad = f(np.ones((4, 3)), 0)
+    assert empty.shape == (0, 3)
+    np.testing.assert_allclose(first_row, np.ones(3))
+    np.testing.assert_allclose(grad, np.zeros((4, 3)))
+    assert sc.function([X], map(lambda v: v + 1, sequences=X)[0])(np.ones((0, 3))).shape == (0, 3)
