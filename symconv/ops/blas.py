@@ -1,4 +1,4 @@
-"""Matrix products: ``dot`` with NumPy's semantics for vectors and matrices."""
+"""Matrix products: ``dot`` and ``tensordot`` with NumPy's semantics."""
 import numpy as np
 
 from ..graph.basic import Apply, Op
@@ -55,7 +55,73 @@ class Dot(Op):
 
 
 def dot(x, y):
+    """``np.dot(x, y)``: a product by a scalar, the BLAS product of vectors and
+    matrices, and for more dimensions the sum over the last axis of ``x`` and the
+    second-to-last of ``y`` (Theano's ``dot``, by :func:`tensordot`)."""
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    if x.ndim == 0 or y.ndim == 0:
+        return E.mul(x, y)
+    if x.ndim > 2 or y.ndim > 2:
+        return tensordot(x, y, [[x.ndim - 1], [max(0, y.ndim - 2)]])
     return Dot()(x, y)
+
+
+def tensordot(a, b, axes=2):
+    """``np.tensordot(a, b, axes)``: the sum of products over the ``axes`` of ``a``
+    and ``b`` (an int ``n``: the last ``n`` axes of ``a`` with the first ``n`` of
+    ``b``; or two lists of axes), whose result has ``a``'s other axes, then ``b``'s.
+
+    The axes summed over are moved together and both operands reshaped into
+    matrices, so the product is one BLAS call; its gradient is that of the
+    product, the reshapes and the transposes.
+    """
+    from .shape import dimshuffle, reshape, shape
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if n < 0 or n > min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: axes={n} for operands of {a.ndim} and {b.ndim} "
+                             "dimensions")
+        a_axes, b_axes = list(range(a.ndim - n, a.ndim)), list(range(n))
+    else:
+        try:
+            a_axes, b_axes = ([int(axes_k)] if np.ndim(axes_k) == 0 else [int(i) for i in axes_k]
+                              for axes_k in axes)
+        except (TypeError, ValueError):
+            raise TypeError(f"tensordot: axes must be an int or two lists of axes, got "
+                            f"{axes!r}") from None
+    if len(a_axes) != len(b_axes):
+        raise ValueError(f"tensordot: {len(a_axes)} axes of {a.describe()} paired with "
+                         f"{len(b_axes)} of {b.describe()}")
+    a_axes = [_axis_of(a, k) for k in a_axes]
+    b_axes = [_axis_of(b, k) for k in b_axes]
+    for i, j in zip(a_axes, b_axes):
+        na, nb = a.type.shape[i], b.type.shape[j]
+        if na is not None and nb is not None and na != nb:
+            raise ValueError(f"tensordot: axis {i} of {a.describe()} has {na} entries, axis {j} "
+                             f"of {b.describe()} {nb}")
+    free_a = [i for i in range(a.ndim) if i not in a_axes]
+    free_b = [j for j in range(b.ndim) if j not in b_axes]
+
+    def size(x, axes_of_x):
+        total = 1
+        for k in axes_of_x:
+            d = x.type.shape[k]
+            total = E.mul(total, d if d is not None else shape(x)[k])
+        return total
+
+    a2 = reshape(dimshuffle(a, free_a + a_axes), (size(a, free_a), size(a, a_axes)))
+    b2 = reshape(dimshuffle(b, b_axes + free_b), (size(b, b_axes), size(b, free_b)))
+    out = Dot()(a2, b2)
+    dims = [a.type.shape[k] if a.type.shape[k] is not None else shape(a)[k] for k in free_a]
+    dims += [b.type.shape[k] if b.type.shape[k] is not None else shape(b)[k] for k in free_b]
+    return reshape(out, tuple(dims)) if dims else reshape(out, ())
+
+
+def _axis_of(x, k):
+    if not -x.ndim <= k < x.ndim:
+        raise ValueError(f"tensordot: axis {k} is out of range for {x.describe()}")
+    return k % x.ndim
 
 
 # --- products the compiler builds ------------------------------------------------

@@ -1,20 +1,20 @@
 """Elementwise functions, reductions and products on symbolic tensors."""
 from ..ops import elemwise as _E
 from ..ops import reduction as _R
-from ..ops.blas import dot
+from ..ops.blas import dot, tensordot
 from ..ops.reduction import argmax, argmin, max, mean, min, prod, sum
 from ..ops.elemwise import (abs, add, and_, cast, ceil, cos, eq, exp, expm1, floor, floor_div,
                             ge, gt, invert, isinf, isnan, le, log, log1p, log2, log10, lt, maximum,
                             minimum,
                             mod, mul, neg, neq, or_, pow, sigmoid, sign, sin, softplus, sqr, sqrt,
-                            sub, switch, tanh, true_div, xor)
+                            sub, switch, tanh, true_div, xlogx, xlogy0, xor)
 from ..graph.tensor import as_tensor_variable
 
 __all__ = [
     "abs", "add", "and_", "cast", "ceil", "cos", "eq", "exp", "expm1", "floor", "floor_div", "ge",
     "gt", "invert", "isinf", "isnan", "le", "log", "log1p", "log2", "log10", "lt", "maximum", "minimum", "mod", "mul",
     "neg", "neq", "or_", "pow", "sigmoid", "sign", "sin", "softplus", "sqr", "sqrt", "sub", "switch",
-    "tanh", "true_div", "xor", "dot", "sum", "mean", "max", "min", "prod", "argmax", "argmin",
+    "tanh", "true_div", "xor", "dot", "tensordot", "sum", "mean", "max", "min", "prod", "argmax", "argmin",
     "clip", "square", "true_divide", "round", "var", "std",
 ]
 

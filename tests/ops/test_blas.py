@@ -47,8 +47,8 @@ def test_dot_errors():
     a, b = T.dmatrix("a", shape=(2, 3)), T.dvector("b", shape=(4,))
     with raises_naming(ValueError, "dot", "[2,3]", "[4]", "'a'", "'b'", "3", "4"):
         T.dot(a, b)
-    with raises_naming(TypeError, "dot", "vectors or matrices", "'t'"):
-        T.dot(T.dtensor3("t"), T.dmatrix())
+    with raises_naming(ValueError, "tensordot", "axis 2 of 't'", "4", "5"):
+        T.dot(T.dtensor3("t", shape=(2, 3, 4)), T.dmatrix(shape=(5, 2)))
     x, y = T.dmatrix("x"), T.dmatrix("y")
     f = sc.function([x, y], T.dot(x, y))
     with raises_naming(ValueError, "dot", "(2, 3)", "(4, 2)", "'x'", "'y'"):
@@ -59,3 +59,44 @@ def test_infer_shape_of_dot():
     x, v = T.dmatrix("x"), T.dvector("v")
     outs = [T.dot(x, x.T), T.dot(x, v), T.dot(v, x.T), T.dot(v, v)]
     check_graph(outs, [x, v], [random_array((3, 4)), random_array((4,))])
+
+
+# --- dot beyond matrices, and tensordot (NumPy's semantics, as Theano's dot) -------------
+ND_CASES = {"scalar.matrix": ((), (3, 4)), "matrix.scalar": ((3, 4), ()),
+            "tensor3.matrix": ((2, 3, 4), (4, 5)), "matrix.tensor3": ((5, 3), (2, 3, 4)),
+            "tensor3.vector": ((2, 3, 4), (4,)), "vector.tensor3": ((3,), (2, 3, 4)),
+            "tensor4.tensor3": ((2, 2, 3, 4), (5, 4, 2))}
+
+
+@pytest.mark.parametrize("case", sorted(ND_CASES))
+def test_dot_of_scalars_and_more_dimensions_against_numpy(case):
+    sa, sb = ND_CASES[case]
+    a, b = random_array(sa, seed=7), random_array(sb, seed=8)
+    check_op(T.dot, [a, b], np.dot)
+    check_op(lambda x, y: x.dot(y), [a, b], np.dot)
+    check_grad(T.dot, [a, b])
+
+
+TENSORDOT_CASES = [((2, 3, 4), (4, 5), [[2], [0]]), ((2, 3, 4), (3, 4, 5), 2),
+                   ((2, 3, 4), (2, 3, 4), 3), ((2, 3), (4,), 0),
+                   ((2, 3, 4), (4, 2), [[2, 0], [0, 1]]), ((3, 4), (4, 3), [[-1], [0]]),
+                   ((2, 3), (3, 2), [1, 0])]
+
+
+@pytest.mark.parametrize("sa,sb,axes", TENSORDOT_CASES)
+def test_tensordot_against_numpy(sa, sb, axes):
+    a, b = random_array(sa, seed=9), random_array(sb, seed=10)
+    check_op(lambda x, y: T.tensordot(x, y, axes), [a, b], lambda x, y: np.tensordot(x, y, axes))
+    check_grad(lambda x, y: T.tensordot(x, y, axes), [a, b])
+
+
+def test_tensordot_errors_name_the_axes():
+    a, b = T.dtensor3("a", shape=(2, 3, 4)), T.dmatrix("b", shape=(5, 6))
+    with raises_naming(ValueError, "tensordot", "axis 2", "'a'", "4", "5"):
+        T.tensordot(a, b, [[2], [0]])
+    with raises_naming(ValueError, "tensordot", "2 axes", "1 of"):
+        T.tensordot(a, b, [[0, 1], [0]])
+    with raises_naming(ValueError, "tensordot", "axis 3", "out of range"):
+        T.tensordot(a, b, [[3], [0]])
+    with raises_naming(ValueError, "tensordot", "axes=3"):
+        T.tensordot(a, b, 3)
