@@ -128,11 +128,11 @@ class _TensorOperators:
         raise TypeError(f"symbolic {self.describe()} has no len(); use x.shape[0]")
 
     # reductions --------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, dtype=None):
-        return _math().sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
+    def sum(self, axis=None, keepdims=False, dtype=None, acc_dtype=None):
+        return _math().sum(self, axis=axis, keepdims=keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
-    def mean(self, axis=None, keepdims=False):
-        return _math().mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False, dtype=None, acc_dtype=None):
+        return _math().mean(self, axis=axis, keepdims=keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
     def max(self, axis=None, keepdims=False):
         return _math().max(self, axis=axis, keepdims=keepdims)
@@ -146,8 +146,10 @@ class _TensorOperators:
     def argmin(self, axis=None, keepdims=False):
         return _math().argmin(self, axis=axis, keepdims=keepdims)
 
-    def prod(self, axis=None, keepdims=False):
-        return _math().prod(self, axis=axis, keepdims=keepdims)
+    def prod(self, axis=None, keepdims=False, dtype=None, acc_dtype=None,
+             no_zeros_in_input=False):
+        return _math().prod(self, axis=axis, keepdims=keepdims, dtype=dtype,
+                            acc_dtype=acc_dtype, no_zeros_in_input=no_zeros_in_input)
 
     def var(self, axis=None, ddof=0, keepdims=False):
         return _math().var(self, axis=axis, ddof=ddof, keepdims=keepdims)

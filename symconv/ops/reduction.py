@@ -289,15 +289,27 @@ def _reduce(op_class, x, axis, keepdims):
     return op_class(axes, keepdims)(x)
 
 
-def sum(x, axis=None, keepdims=False, dtype=None):
-    """Sum over ``axis`` (all axes by default), as ``np.sum``."""
-    out = _reduce(Sum, x, axis, keepdims)
+def _accumulated(op_class, x, axis, keepdims, dtype, acc_dtype):
+    """``op_class``'s reduction accumulated in ``acc_dtype`` (``dtype`` when not given,
+    as ``np.sum(x, dtype=...)``) and given in ``dtype`` (Theano's two keywords)."""
+    x = as_tensor_variable(x)
+    accumulate = acc_dtype or dtype
+    if accumulate is not None:
+        x = E.cast(x, accumulate)
+    out = _reduce(op_class, x, axis, keepdims)
     return E.cast(out, dtype) if dtype is not None else out
 
 
-def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis``, as ``np.mean``."""
-    return _reduce(Mean, x, axis, keepdims)
+def sum(x, axis=None, keepdims=False, dtype=None, acc_dtype=None):
+    """Sum over ``axis`` (all axes by default), as ``np.sum``; ``dtype`` is the
+    result's and, unless ``acc_dtype`` says otherwise, the accumulator's."""
+    return _accumulated(Sum, x, axis, keepdims, dtype, acc_dtype)
+
+
+def mean(x, axis=None, keepdims=False, dtype=None, acc_dtype=None):
+    """Arithmetic mean over ``axis``, as ``np.mean``; ``dtype`` and ``acc_dtype`` as
+    for :func:`sum`."""
+    return _accumulated(Mean, x, axis, keepdims, dtype, acc_dtype)
 
 
 def max(x, axis=None, keepdims=False):
@@ -310,9 +322,11 @@ def min(x, axis=None, keepdims=False):
     return _reduce(Min, x, axis, keepdims)
 
 
-def prod(x, axis=None, keepdims=False):
-    """Product over ``axis``."""
-    return _reduce(Prod, x, axis, keepdims)
+def prod(x, axis=None, keepdims=False, dtype=None, acc_dtype=None, no_zeros_in_input=False):
+    """Product over ``axis``; ``dtype`` and ``acc_dtype`` as for :func:`sum`.
+    ``no_zeros_in_input`` is Theano's promise that lets it use the gradient
+    ``prod / x``, which is the one used here in any case."""
+    return _accumulated(Prod, x, axis, keepdims, dtype, acc_dtype)
 
 
 def argmax(x, axis=None, keepdims=False):

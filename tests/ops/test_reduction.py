@@ -112,6 +112,29 @@ def test_sum_with_dtype():
              lambda x: x.sum(axis=0).astype("float64"), rtol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "prod"])
+def test_dtype_is_the_accumulators_and_the_results_as_numpy(name):
+    np_fn = getattr(np, name)
+    small = (X * 5).astype("int8")
+    out = check_op(lambda x: getattr(T, name)(x, axis=1, dtype="int8"), [small],
+                   lambda x: np_fn(x, axis=1, dtype="int8"))   # wraps around in int8, as NumPy
+    assert out.dtype == np.int8
+    check_op(lambda x: getattr(x, name)(axis=0, dtype="float64"), [X.astype("float32")],
+             lambda x: np_fn(x, axis=0, dtype="float64"))
+    check_op(lambda m: getattr(m > 0, name)(dtype="float32"), [X],
+             lambda m: np_fn(m > 0, dtype="float32"))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod"])
+def test_acc_dtype_accumulates_and_dtype_gives_the_result(name):
+    np_fn = getattr(np, name)
+    data = X.astype("float32")
+    out = check_op(lambda x: getattr(x, name)(axis=1, dtype="float32", acc_dtype="float64"),
+                   [data], lambda x: np_fn(x.astype("float64"), axis=1).astype("float32"))
+    assert out.dtype == np.float32
+    check_grad(lambda x: getattr(T, name)(x, axis=0, acc_dtype="float64"), [X])
+
+
 @pytest.mark.parametrize("dtype", ["int32", "int64", "bool"])
 def test_mean_of_integers_is_float64(dtype):
     data = (X * 5).astype(dtype) if dtype != "bool" else X > 0
