@@ -244,6 +244,18 @@ def _switch(cond, a, b):
     return np.where(cond, a, b)
 
 
+def _xlogy0(x, y):
+    """``x * log(y)``, 0 where ``x`` is 0 (the limit, which the product gives as NaN
+    at ``y = 0``)."""
+    dtype = np.result_type(x, y, np.float16)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.equal(x, 0), dtype.type(0), np.multiply(x, np.log(y), dtype=dtype))
+
+
+def _xlogx(x):
+    return _xlogy0(x, x)
+
+
 # --- the table --------------------------------------------------------------
 # Each gradient is written with the symbolic functions defined below it; they
 # are looked up when the gradient is built, so the order in the file is free.
@@ -283,6 +295,9 @@ log_op = _register("log", 1, np.log, lambda i, o, g: [true_div(g, i[0])])
 log1p_op = _register("log1p", 1, np.log1p, lambda i, o, g: [true_div(g, add(i[0], 1.0))])
 log2_op = _register("log2", 1, np.log2, lambda i, o, g: [true_div(g, mul(i[0], _LN2))])
 log10_op = _register("log10", 1, np.log10, lambda i, o, g: [true_div(g, mul(i[0], _LN10))])
+xlogx_op = _register("xlogx", 1, _xlogx, lambda i, o, g: [mul(g, add(log(i[0]), 1.0))])
+xlogy0_op = _register("xlogy0", 2, _xlogy0, lambda i, o, g: [
+    mul(g, log(i[1])), mul(g, true_div(i[0], i[1]))])
 tanh_op = _register("tanh", 1, np.tanh, lambda i, o, g: [
     mul(g, sub(1.0, sqr(o[0])))])
 sigmoid_op = _register("sigmoid", 1, _sigmoid, lambda i, o, g: [
@@ -332,6 +347,7 @@ add, sub, mul, true_div, floor_div, mod, pow = (
 neg, abs, sign, sqr, sqrt, exp, expm1, log, log1p, log2, log10 = (
     neg_op, abs_op, sign_op, sqr_op, sqrt_op, exp_op, expm1_op, log_op, log1p_op, log2_op,
     log10_op)
+xlogx, xlogy0 = xlogx_op, xlogy0_op
 tanh, sigmoid, softplus, sin, cos, floor, ceil = (
     tanh_op, sigmoid_op, softplus_op, sin_op, cos_op, floor_op, ceil_op)
 maximum, minimum, switch = maximum_op, minimum_op, switch_op

@@ -42,6 +42,7 @@ UNARY = {
     "ceil": (T.ceil, np.ceil, A * 3),
     "round": (T.round, np.round, A * 3 + 0.1),
     "identity": (identity_op, np.positive, A),
+    "xlogx": (T.math.xlogx, lambda x: x * np.log(x), POS),
 }
 BINARY = {
     "add": (lambda x, y: x + y, np.add, (A, B)),
@@ -53,6 +54,7 @@ BINARY = {
     "pow": (lambda x, y: x ** y, np.power, (POS, B)),
     "maximum": (T.maximum, np.maximum, (A, B)),
     "minimum": (T.minimum, np.minimum, (A, B)),
+    "xlogy0": (T.math.xlogy0, lambda x, y: x * np.log(y), (A, POS)),
 }
 COMPARISONS = {
     "eq": (T.eq, np.equal), "neq": (T.neq, np.not_equal), "lt": (T.lt, np.less),
@@ -65,7 +67,7 @@ UNARY_PREDICATES = {"isnan": (T.isnan, np.isnan), "isinf": (T.isinf, np.isinf),
 DIFFERENTIABLE = {"neg", "abs", "sqr", "sqrt", "exp", "expm1", "log", "log1p", "log2", "log10",
                   "tanh",
                   "sigmoid", "softplus", "sin", "cos", "identity", "add", "sub", "mul",
-                  "true_div", "mod", "pow", "maximum", "minimum"}
+                  "true_div", "mod", "pow", "maximum", "minimum", "xlogx", "xlogy0"}
 FLAT = {"sign", "floor", "ceil", "round", "floor_div"}  # derivative zero almost everywhere
 
 
@@ -430,3 +432,11 @@ def test_the_compiler_removes_the_gradient_identities():
     f = sc.function([x], [zero_grad(x), disconnected_grad(x) + 1, grad_clip(x, 0.0, 1.0)],
                     mode=sc.Mode(exclude=["fusion"]))
     assert [str(op) for op in compiled_ops(f)] == ["add"]
+
+
+def test_xlogx_and_xlogy0_are_zero_where_x_is():
+    x, y = np.array([0.0, 0.0, 0.5, 2.0]), np.array([0.0, 3.0, 0.0, 2.0])
+    got = sc.function([], [T.math.xlogx(x), T.math.xlogy0(x, y)])()
+    np.testing.assert_array_equal(got[0], [0.0, 0.0, 0.5 * np.log(0.5), 2.0 * np.log(2.0)])
+    np.testing.assert_array_equal(got[1], [0.0, 0.0, -np.inf, 2.0 * np.log(2.0)])
+    assert T.math.xlogx(T.fvector()).dtype == "float32"
