@@ -31,7 +31,7 @@ from . import settings as _settings
 
 config = _settings.from_environment()
 
-from . import compile, gradient, printing, tensor  # noqa: E402,F401
+from . import compile, gradient, printing, scalar, tensor  # noqa: E402,F401
 from .compile import In, Out, function  # noqa: E402,F401
 from .gradient import grad  # noqa: E402,F401
 from .missing import NotImplementedInSymconv, missing_attribute  # noqa: E402,F401

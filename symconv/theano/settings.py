@@ -14,6 +14,39 @@ _KNOWN = ("floatX", "device", "mode", "compute_test_value", "exception_verbosity
           "optimizer", "on_unused_input", "warn_float64")
 
 
+# Theano's ``warn.*`` flags, with Theano 1.0's defaults: warnings about bugs of old
+# Theano versions, which symconv never had; scripts set them to silence the warnings
+_WARN_DEFAULTS = {
+    "ignore_bug_before": "0.9", "argmax_pushdown_bug": False, "gpusum_01_011_0111_bug": False,
+    "sum_sum_bug": False, "sum_div_dimshuffle_bug": False, "subtensor_merge_bug": False,
+    "gpu_set_subtensor1": False, "vm_gc_bug": False, "signal_conv2d_interface": False,
+    "reduce_join": False, "inc_set_subtensor1": False, "round": False,
+    "inc_subtensor1_opt": True, "identify_1pexp_bug": False,
+}
+
+
+class WarnFlags:
+    """``theano.config.warn``: Theano's flags for warnings about bugs of its old
+    versions. They can be read and set, and change nothing here (there is nothing
+    to warn about)."""
+
+    def __init__(self):
+        object.__setattr__(self, "_values", dict(_WARN_DEFAULTS))
+
+    def __getattr__(self, name):
+        values = object.__getattribute__(self, "_values")
+        if name in values:
+            return values[name]
+        raise NotImplementedInSymconv(f"symconv does not implement theano.config.warn.{name}")
+
+    def __setattr__(self, name, value):
+        if name not in self._values:
+            raise NotImplementedInSymconv(f"symconv does not implement theano.config.warn.{name}")
+        if name != "ignore_bug_before" and not isinstance(value, bool):
+            value = str(value).strip().lower() in ("true", "1", "yes")
+        self._values[name] = value
+
+
 def parse_flags(text):
     """``THEANO_FLAGS`` text (``"floatX=float32,device=cpu"``) as a dict."""
     flags = {}
@@ -37,9 +70,12 @@ class TheanoConfig:
             "device": "cpu", "mode": "FAST_RUN", "compute_test_value": "off",
             "exception_verbosity": "low", "optimizer": "fast_run",
             "on_unused_input": "raise", "warn_float64": "ignore"})
+        object.__setattr__(self, "warn", WarnFlags())
         for name, value in flags.items():
             if name in _KNOWN:
                 setattr(self, name, value)
+            elif name.startswith("warn.") and name[len("warn."):] in _WARN_DEFAULTS:
+                setattr(self.warn, name[len("warn."):], value)
 
     @property
     def floatX(self):

@@ -319,3 +319,71 @@ def test_tag_test_value_is_kept_and_computing_it_warns():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             theano.config.compute_test_value = old
+
+
+# --- names the Deep Learning Tutorials' scripts use -------------------------------------
+
+def test_softmax_of_a_vector_is_a_row_as_in_theano_1():
+    import numpy as np
+    v = T.dvector("v")
+    with pytest.warns(DeprecationWarning, match="one-row matrix"):
+        s = T.nnet.softmax(v)
+    with pytest.warns(DeprecationWarning, match="one-row matrix"):
+        ls = T.nnet.logsoftmax(v)
+    assert s.ndim == 2 and ls.ndim == 2
+    x = np.array([1.0, 2.0, 3.0])
+    got_s, got_ls = theano.function([v], [s, ls])(x)
+    want = np.exp(x) / np.exp(x).sum()
+    np.testing.assert_allclose(got_s, want[None, :])
+    np.testing.assert_allclose(got_ls, np.log(want)[None, :])
+    assert T.nnet.softmax(T.dmatrix()).ndim == 2
+
+
+def test_dot_of_three_dimensions_and_tensordot():
+    import numpy as np
+    a, m = T.dtensor3("a"), T.dmatrix("m")
+    A, M = np.arange(24.0).reshape(2, 3, 4), np.arange(20.0).reshape(4, 5)
+    f = theano.function([a, m], [T.dot(a, m), theano.dot(a, m), a.dot(m),
+                                 T.tensordot(a, m, [[2], [0]]), T.dot(2.0, m)])
+    for got in f(A, M)[:4]:
+        np.testing.assert_allclose(got, np.dot(A, M))
+    np.testing.assert_allclose(f(A, M)[4], 2.0 * M)
+
+
+def test_reductions_take_dtype_and_acc_dtype():
+    import numpy as np
+    m = T.fmatrix("m")
+    outs = [(m > 0).mean(dtype="float64"), T.mean(m, dtype="float32"),
+            m.prod(dtype="float64"), T.sum(m, acc_dtype="float64"), m.sum(acc_dtype="float64")]
+    assert [o.dtype for o in outs] == ["float64", "float32", "float64", "float64", "float64"]
+    data = np.array([[1.0, -2.0], [3.0, 0.5]], dtype="float32")
+    got = theano.function([m], outs)(data)
+    np.testing.assert_allclose(got, [0.75, 0.625, -3.0, 2.5, 2.5], rtol=1e-6)
+
+
+def test_scalar_upcast_and_xlogx():
+    import numpy as np
+    assert theano.scalar.upcast("bool", "float64") == "float64"
+    assert theano.scalar.upcast("int8", "float32") == "float32"
+    assert theano.scalar.upcast("int32", "int64", "int8") == "int64"
+    v = T.dvector("v")
+    f = theano.function([v], [T.xlogx.xlogx(v), T.xlogx.xlogy0(v, v + 1)])
+    x = np.array([0.0, 0.5, 2.0])
+    got = f(x)
+    np.testing.assert_allclose(got[0], [0.0, 0.5 * np.log(0.5), 2.0 * np.log(2.0)])
+    np.testing.assert_allclose(got[1], [0.0, 0.5 * np.log(1.5), 2.0 * np.log(3.0)])
+    with pytest.raises(theano.NotImplementedInSymconv, match="theano.scalar.float128"):
+        theano.scalar.float128
+
+
+def test_config_warn_flags_can_be_read_and_set():
+    from symconv.theano.settings import TheanoConfig
+    assert theano.config.warn.ignore_bug_before == "0.9"
+    saved = theano.config.warn.subtensor_merge_bug
+    theano.config.warn.subtensor_merge_bug = False
+    assert theano.config.warn.subtensor_merge_bug is False
+    theano.config.warn.subtensor_merge_bug = saved
+    with pytest.raises(theano.NotImplementedInSymconv, match="theano.config.warn.no_such_flag"):
+        theano.config.warn.no_such_flag = True
+    flagged = TheanoConfig({"warn.round": "True", "warn.sum_sum_bug": "False"})
+    assert flagged.warn.round is True and flagged.warn.sum_sum_bug is False

@@ -10,7 +10,7 @@ from ...tensor import as_tensor_variable, concatenate, stack  # noqa: F401
 from ...tensor.math import argmax as _argmax, max as _max
 from ..gradient import Lop, Rop, grad, hessian, jacobian, verify_grad  # noqa: F401
 from ..missing import missing_attribute
-from . import nnet, shared_randomstreams, signal  # noqa: F401
+from . import nnet, shared_randomstreams, signal, xlogx  # noqa: F401
 from ...tensor import abs as abs_, floor_div as int_div, sign as sgn  # noqa: F401
 
 as_tensor = as_tensor_variable

@@ -1,12 +1,41 @@
 """``theano.tensor.nnet``: activations, softmax, cross-entropies and ``conv2d``."""
+import warnings
+
 from ....nnet import (binary_crossentropy, categorical_crossentropy, conv2d,  # noqa: F401
-                      log_softmax, relu, sigmoid, softmax, softplus)
+                      relu, sigmoid, softplus)
+from ....nnet import log_softmax as _log_softmax, softmax as _softmax
+from ....graph.tensor import as_tensor_variable
 from ....tensor.basic import arange
 from ....tensor.math import argmax, cast, neg
+from ....tensor.shapes import shape_padleft
 from ...missing import missing_attribute
 from . import conv  # noqa: F401
 
-logsoftmax = log_softmax
+
+def _rows(x, name):
+    """Theano 1.0's softmax of a vector is that of a one-row matrix (with its
+    deprecation warning): code that indexes the result as a matrix relies on it."""
+    x = as_tensor_variable(x)
+    if x.ndim == 1:
+        warnings.warn(f"theano.tensor.nnet.{name} of a vector is that of a one-row matrix, "
+                      "as in Theano 1.0, which deprecated this (later versions give a vector); "
+                      "pad it yourself with shape_padleft to say so",
+                      DeprecationWarning, stacklevel=3)
+        x = shape_padleft(x)
+    return x
+
+
+def softmax(c):
+    """Softmax of the rows of ``c``; a vector gives a one-row matrix, as in Theano 1.0."""
+    return _softmax(_rows(c, "softmax"))
+
+
+def logsoftmax(c):
+    """Log-softmax of the rows of ``c``; a vector gives a one-row matrix, as in Theano 1.0."""
+    return _log_softmax(_rows(c, "logsoftmax"))
+
+
+log_softmax = logsoftmax
 
 
 def crossentropy_softmax_1hot_with_bias(x, b, y_idx):
