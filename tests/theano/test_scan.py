@@ -1,5 +1,6 @@
 """``theano.scan`` and its relatives on the Theano route, with the examples of
-Theano's scan tutorial and the values it gives for them."""
+Theano's tutorial on loops (``doc/tutorial/loop.txt``: power, polynomial, Jacobian,
+Gibbs sampling) and the values it gives for them."""
 import numpy as np
 
 import symconv.theano as theano
