@@ -25,13 +25,15 @@ Examples
 >>> f(np.array([1.0, 2.0]))
 array([2., 4.])
 """
+from collections import OrderedDict as _OrderedDict
+
 import numpy as _np
 
 from . import settings as _settings
 
 config = _settings.from_environment()
 
-from . import compile, gradient, printing, scalar, tensor  # noqa: E402,F401
+from . import compat, compile, gradient, printing, scalar, tensor  # noqa: E402,F401
 from .compile import In, Out, function  # noqa: E402,F401
 from .gradient import grad  # noqa: E402,F401
 from .missing import NotImplementedInSymconv, missing_attribute  # noqa: E402,F401
@@ -39,12 +41,18 @@ from ..tensor.sharedvar import shared as _shared  # noqa: E402
 
 __version__ = "1.0.5+symconv"
 
+from ..graph.basic import Variable  # noqa: E402,F401  (isinstance checks of Theano code)
 from ..graph.traversal import clone_graph as _clone_graph  # noqa: E402
 from ..graph.traversal import clone_replace as _clone_replace  # noqa: E402
 from ..tensor.math import dot  # noqa: E402,F401
 from .printing import pprint as pp  # noqa: E402,F401
 from . import scan_module  # noqa: E402,F401
 from .scan_module import foldl, foldr, map, reduce, scan  # noqa: E402,F401
+
+
+class OrderedUpdates(_OrderedDict):
+    """``theano.OrderedUpdates``: updates as an ordered dict (shared variable -> new
+    value), which ``scan`` returns and ``function(updates=...)`` takes."""
 
 
 def Mode(linker=None, optimizer="default"):

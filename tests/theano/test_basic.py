@@ -387,3 +387,48 @@ def test_config_warn_flags_can_be_read_and_set():
         theano.config.warn.no_such_flag = True
     flagged = TheanoConfig({"warn.round": "True", "warn.sum_sum_bug": "False"})
     assert flagged.warn.round is True and flagged.warn.sum_sum_bug is False
+
+
+def test_names_libraries_of_theano_code_use():
+    import numpy as np
+    from collections import OrderedDict
+    x, y = T.dmatrix("x"), T.ivector("y")
+    v = np.array([[1.0, 0.0], [2.0, 4.0]])
+    labels = np.array([2, 0], dtype="int32")
+    f = theano.function([x, y], [T.inv(x + 1), T.any(x), T.all(x, axis=1), T.all(x, keepdims=True),
+                                 T.largest(x, 2 * x - 3, -x), T.smallest(x, 1 - x),
+                                 T.extra_ops.to_one_hot(y, 3), T.extra_ops.cumsum(x, axis=0),
+                                 T.extra_ops.repeat(x, 2, axis=1), T.bitwise_and(y, 1)])
+    got = f(v, labels)
+    want = [1 / (v + 1), True, [False, True], [[False]], np.maximum(np.maximum(v, 2 * v - 3), -v),
+            np.minimum(v, 1 - v), np.eye(3)[labels], np.cumsum(v, axis=0),
+            np.repeat(v, 2, axis=1), labels & 1]
+    for a, w in zip(got, want):
+        np.testing.assert_array_equal(a, w)
+    assert got[1].dtype == bool and got[6].dtype == theano.config.floatX
+    assert T.flatten(T.dtensor3(), outdim=2).ndim == 2 and T.flatten(T.dtensor3()).ndim == 1
+    assert T.squeeze(T.TensorType("float64", (False, True, False))()).ndim == 2
+    from symconv.theano.tensor import basic
+    assert basic.dot is T.dot and basic.nnet is T.nnet
+    shared = theano.compile.shared(np.ones(2))
+    assert isinstance(x, theano.Variable) and isinstance(x, T.Variable)
+    assert isinstance(shared, theano.compile.SharedVariable)
+    assert isinstance(shared, T.sharedvar.TensorSharedVariable)
+    assert issubclass(theano.OrderedUpdates, OrderedDict)
+    assert theano.compat.OrderedDict is OrderedDict and theano.compat.izip is zip
+
+
+def test_nan_guard_mode_stops_at_nan():
+    import numpy as np
+    from symconv.compile.nanguard import NanGuardError
+    from symconv.theano.compile.nanguardmode import NanGuardMode
+    x = T.dvector("x")
+    f = theano.function([x], T.log(x) * 2,
+                        mode=NanGuardMode(nan_is_error=True, inf_is_error=True))
+    np.testing.assert_allclose(f(np.array([1.0])), [0.0])
+    with np.errstate(invalid="ignore"), pytest.raises(NanGuardError, match="log"):
+        f(np.array([-1.0]))
+    with pytest.raises(ValueError, match="inf_is_error"):
+        NanGuardMode(inf_is_error=False)
+    with pytest.warns(UserWarning, match="big_is_error"):
+        NanGuardMode(big_is_error=True)

@@ -165,3 +165,74 @@ def test_conv2d_wrong_shape_raises():
     f = theano.function([x, w], conv.conv2d(x, w, (3, 2, 8, 8), (4, 2, 5, 5)))
     with pytest.raises(ValueError):
         f(RNG.rand(3, 2, 9, 8), RNG.rand(4, 2, 5, 5))
+
+
+# --- activations and batch normalization of theano.tensor.nnet (Theano 1.0's formulas) ---
+
+def test_elu_softsign_hard_and_ultra_fast_sigmoid():
+    import symconv as sc
+    x = T.dvector("x")
+    v = np.array([-5.0, -2.0, -0.3, 0.0, 0.3, 2.0, 5.0])
+    got = theano.function([x], [T.nnet.elu(x, alpha=0.5), T.nnet.softsign(x),
+                                T.nnet.hard_sigmoid(x), T.nnet.ultra_fast_sigmoid(x)])(v)
+    np.testing.assert_allclose(got[0], np.where(v > 0, v, 0.5 * np.expm1(v)))
+    np.testing.assert_allclose(got[1], v / (1 + np.abs(v)))
+    np.testing.assert_allclose(got[2], np.clip(0.2 * v + 0.5, 0, 1))
+    # Theano's approximation: tanh(x/2) piecewise (1.5u/(1+u), then a line, then a constant)
+    u = np.abs(v) / 2
+    tanh_u = np.where(u < 1.7, 1.5 * u / (1 + u),
+                      np.where(u < 3, 0.935409070603099 + 0.0458812946797165 * (u - 1.7),
+                               0.99505475368673))
+    np.testing.assert_allclose(got[3], 0.5 * (np.sign(v) * tanh_u + 1))
+    assert np.abs(got[3] - 1 / (1 + np.exp(-v))).max() < 0.025
+    assert T.nnet.sigm.hard_sigmoid is T.nnet.hard_sigmoid
+    away = np.array([-2.3, -0.7, 0.4, 1.9])                     # away from the kinks
+    for fn in (T.nnet.elu, T.nnet.softsign, T.nnet.hard_sigmoid, T.nnet.ultra_fast_sigmoid):
+        sc.verify_grad(fn, [away])
+
+
+def test_batch_normalization_train_and_test_against_numpy():
+    import symconv as sc
+    rng = np.random.default_rng(0)
+    X, g, b, rm, rv = (T.dmatrix("X"), T.dvector("g"), T.dvector("b"), T.dvector("rm"),
+                       T.dvector("rv"))
+    out, mean, invstd, new_rm, new_rv = T.nnet.bn.batch_normalization_train(
+        X, g, b, epsilon=1e-3, running_average_factor=0.2, running_mean=rm, running_var=rv)
+    Xv, gv, bv = rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=3)
+    rmv, rvv = rng.normal(size=3), rng.uniform(1, 2, size=3)
+    got = theano.function([X, g, b, rm, rv], [out, mean, invstd, new_rm, new_rv])(
+        Xv, gv, bv, rmv, rvv)
+    m, var = Xv.mean(0), Xv.var(0)
+    inv = 1 / np.sqrt(var + 1e-3)
+    want = [(Xv - m) * gv * inv + bv, m, inv, 0.8 * rmv + 0.2 * m,
+            0.8 * rvv + 0.2 * var * 5 / 4]
+    for a, w in zip(got, want):
+        np.testing.assert_allclose(a, w, rtol=1e-12)
+    test_out = T.nnet.bn.batch_normalization_test(X, g, b, rm, rv, epsilon=1e-3)
+    np.testing.assert_allclose(theano.function([X, g, b, rm, rv], test_out)(Xv, gv, bv, m, var),
+                               want[0], rtol=1e-12)
+    plain = T.nnet.bn.batch_normalization(X, g, b, X.mean(0), X.std(0))
+    np.testing.assert_allclose(theano.function([X, g, b], plain)(Xv, gv, bv),
+                               (Xv - m) * gv / np.sqrt(var) + bv, rtol=1e-12)
+    sc.verify_grad(lambda x, gamma, beta: T.nnet.bn.batch_normalization_train(x, gamma, beta)[0],
+                   [Xv, gv, bv])
+
+
+def test_spatial_batch_normalization_and_its_errors():
+    rng = np.random.default_rng(1)
+    X = T.dtensor4("X")
+    g, b = T.dvector("g"), T.dvector("b")
+    out, mean, invstd = T.nnet.bn.batch_normalization_train(X, g, b, axes="spatial")
+    assert (mean.ndim, invstd.ndim) == (1, 1)
+    Xv, gv, bv = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=3), rng.normal(size=3)
+    got = theano.function([X, g, b], [out, mean])(Xv, gv, bv)
+    m = Xv.mean(axis=(0, 2, 3), keepdims=True)
+    inv = 1 / np.sqrt(Xv.var(axis=(0, 2, 3), keepdims=True) + 1e-4)
+    np.testing.assert_allclose(got[0], (Xv - m) * gv[:, None, None] * inv + bv[:, None, None])
+    np.testing.assert_allclose(got[1], m.ravel())
+    with pytest.raises(ValueError, match="epsilon"):
+        T.nnet.bn.batch_normalization_train(X, g, b, epsilon=1e-6)
+    with pytest.raises(ValueError, match="gamma has 2 dimensions"):
+        T.nnet.bn.batch_normalization_train(X, T.dmatrix(), b, axes="spatial")
+    with pytest.raises(ValueError, match="both"):
+        T.nnet.bn.batch_normalization_train(X, g, b, axes="spatial", running_mean=g)

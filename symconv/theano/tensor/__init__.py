@@ -1,16 +1,22 @@
 """``theano.tensor`` (``import theano.tensor as T``): symconv's tensor API under
 Theano's names, with ``T.grad``, ``T.nnet``, ``T.signal`` and
 ``T.shared_randomstreams``."""
+import functools
+
 import numpy as np
 
 from ...config import config
 from ...graph.type import TensorType as _TensorType
 from ...tensor import *  # noqa: F401,F403
 from ...tensor import as_tensor_variable, concatenate, stack  # noqa: F401
-from ...tensor.math import argmax as _argmax, max as _max
+from ...graph.basic import Variable  # noqa: F401  (isinstance checks of Theano code)
+from ...tensor.math import argmax as _argmax, max as _max, min as _min
+from ...tensor.shapes import flatten as _flatten
 from ..gradient import Lop, Rop, grad, hessian, jacobian, verify_grad  # noqa: F401
 from ..missing import missing_attribute
-from . import nnet, shared_randomstreams, signal, xlogx  # noqa: F401
+from . import nnet, shared_randomstreams, sharedvar, signal, xlogx  # noqa: F401
+from . import extra_ops  # noqa: F401
+from .extra_ops import squeeze  # noqa: F401
 from ...tensor import abs as abs_, floor_div as int_div, sign as sgn  # noqa: F401
 
 as_tensor = as_tensor_variable
@@ -96,9 +102,51 @@ for _prefix, _dtype in (("b", "int8"), ("w", "int16"), ("i", "int32"), ("l", "in
     globals()[_prefix + "row"], globals()[_prefix + "col"] = _row_and_col_of(_dtype)
 
 
+def inv(a):
+    """``1 / a``."""
+    return 1.0 / as_tensor_variable(a)
+
+
+def any(x, axis=None, keepdims=False):
+    """Whether any entry of ``x`` over ``axis`` is non-zero (a bool tensor)."""
+    return _max(neq(x, 0), axis=axis, keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    """Whether every entry of ``x`` over ``axis`` is non-zero (a bool tensor)."""
+    return _min(neq(x, 0), axis=axis, keepdims=keepdims)
+
+
+def largest(*args):
+    """The elementwise largest of the arguments (``maximum`` of them all)."""
+    if not args:
+        raise TypeError("largest: give at least one tensor")
+    return functools.reduce(maximum, args)
+
+
+def smallest(*args):
+    """The elementwise smallest of the arguments (``minimum`` of them all)."""
+    if not args:
+        raise TypeError("smallest: give at least one tensor")
+    return functools.reduce(minimum, args)
+
+
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = and_, or_, xor, invert
+
+
+def flatten(x, ndim=None, outdim=None):
+    """Keep the first ``ndim - 1`` axes of ``x`` and flatten the rest (Theano 1.0 also
+    takes the older name ``outdim``)."""
+    if outdim is not None and ndim is not None:
+        raise ValueError("flatten: give ndim or outdim, not both")
+    return _flatten(x, ndim if ndim is not None else (outdim if outdim is not None else 1))
+
+
 def max_and_argmax(a, axis=None, keepdims=False):
     """``[max, argmax]`` of ``a`` over ``axis``."""
     return [_max(a, axis=axis, keepdims=keepdims), _argmax(a, axis=axis, keepdims=keepdims)]
 
 
 __getattr__ = missing_attribute(__name__)
+
+from . import basic  # noqa: E402,F401  (after every name it repeats is defined)

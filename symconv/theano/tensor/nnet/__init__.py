@@ -9,7 +9,9 @@ from ....tensor.basic import arange
 from ....tensor.math import argmax, cast, neg
 from ....tensor.shapes import shape_padleft
 from ...missing import missing_attribute
-from . import conv  # noqa: F401
+from ....tensor.math import abs as _abs, expm1, gt, switch
+from . import bn, conv, sigm  # noqa: F401
+from .sigm import hard_sigmoid, ultra_fast_sigmoid  # noqa: F401
 
 
 def _rows(x, name):
@@ -51,6 +53,18 @@ def crossentropy_softmax_1hot(x, y_idx):
     rows = arange(x.shape[0])
     nll = neg(log_softmax(x)[rows, y_idx])
     return nll, softmax(x), cast(argmax(x, axis=1), y_idx.dtype)
+
+
+def elu(x, alpha=1):
+    """The exponential linear unit: ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+    x = as_tensor_variable(x)
+    return switch(gt(x, 0), x, alpha * expm1(x))
+
+
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    x = as_tensor_variable(x)
+    return x / (1.0 + _abs(x))
 
 
 __getattr__ = missing_attribute(__name__)

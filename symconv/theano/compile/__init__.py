@@ -1,7 +1,9 @@
-"""``theano.function`` with Theano's call conventions: ``In`` (defaults, names),
-``Out``, keyword arguments by input name and ``f.maker.fgraph``."""
-from ..compile.function import function as _function
-from ..graph.basic import Variable
+"""``theano.compile``: ``theano.function`` with Theano's call conventions (``In``
+with defaults and names, ``Out``, keyword arguments by input name,
+``f.maker.fgraph``), ``shared`` and ``SharedVariable``, and
+``nanguardmode.NanGuardMode``."""
+from ...compile.function import function as _function
+from ...graph.basic import SharedVariable, Variable  # noqa: F401
 
 
 class In:
@@ -47,7 +49,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
         the defaults of :class:`In` inputs; ``f.maker.fgraph.toposort()`` lists the
         compiled graph's nodes.
     """
-    from . import config
+    from .. import config
     specs = [entry if isinstance(entry, In) else In(entry) for entry in (inputs or [])]
     if isinstance(outputs, (list, tuple)):
         outputs = [o.variable if isinstance(o, Out) else o for o in outputs]
@@ -145,3 +147,17 @@ class FunctionGraphView:
 
     def __repr__(self):
         return repr(self._fgraph)
+
+
+def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
+           broadcastable=None):
+    """``theano.compile.shared``: the same as ``theano.shared``."""
+    from .. import shared as _shared
+    return _shared(value, name=name, strict=strict, allow_downcast=allow_downcast,
+                   borrow=borrow, broadcastable=broadcastable)
+
+
+from . import nanguardmode  # noqa: E402,F401
+from ..missing import missing_attribute  # noqa: E402
+
+__getattr__ = missing_attribute(__name__)
