@@ -305,6 +305,27 @@ sigmoid_op = _register("sigmoid", 1, _sigmoid, lambda i, o, g: [
 softplus_op = _register("softplus", 1, _softplus, lambda i, o, g: [mul(g, sigmoid(i[0]))])
 sin_op = _register("sin", 1, np.sin, lambda i, o, g: [mul(g, cos(i[0]))])
 cos_op = _register("cos", 1, np.cos, lambda i, o, g: [neg(mul(g, sin(i[0])))])
+tan_op = _register("tan", 1, np.tan, lambda i, o, g: [mul(g, add(1.0, sqr(o[0])))])
+arcsin_op = _register("arcsin", 1, np.arcsin, lambda i, o, g: [
+    true_div(g, sqrt(sub(1.0, sqr(i[0]))))])
+arccos_op = _register("arccos", 1, np.arccos, lambda i, o, g: [
+    neg(true_div(g, sqrt(sub(1.0, sqr(i[0])))))])
+arctan_op = _register("arctan", 1, np.arctan, lambda i, o, g: [true_div(g, add(1.0, sqr(i[0])))])
+arctan2_op = _register("arctan2", 2, np.arctan2, lambda i, o, g: [
+    true_div(mul(g, i[1]), add(sqr(i[0]), sqr(i[1]))),
+    neg(true_div(mul(g, i[0]), add(sqr(i[0]), sqr(i[1]))))])
+sinh_op = _register("sinh", 1, np.sinh, lambda i, o, g: [mul(g, cosh(i[0]))])
+cosh_op = _register("cosh", 1, np.cosh, lambda i, o, g: [mul(g, sinh(i[0]))])
+arcsinh_op = _register("arcsinh", 1, np.arcsinh, lambda i, o, g: [
+    true_div(g, sqrt(add(sqr(i[0]), 1.0)))])
+arccosh_op = _register("arccosh", 1, np.arccosh, lambda i, o, g: [
+    true_div(g, sqrt(sub(sqr(i[0]), 1.0)))])
+arctanh_op = _register("arctanh", 1, np.arctanh, lambda i, o, g: [
+    true_div(g, sub(1.0, sqr(i[0])))])
+exp2_op = _register("exp2", 1, np.exp2, lambda i, o, g: [mul(g, mul(o[0], _LN2))])
+deg2rad_op = _register("deg2rad", 1, np.deg2rad, lambda i, o, g: [mul(g, np.pi / 180.0)])
+rad2deg_op = _register("rad2deg", 1, np.rad2deg, lambda i, o, g: [mul(g, 180.0 / np.pi)])
+trunc_op = _register("trunc", 1, np.trunc, _zero_grads)
 floor_op = _register("floor", 1, np.floor, _zero_grads)
 ceil_op = _register("ceil", 1, np.ceil, _zero_grads)
 round_op = _register("round", 1, np.round, _zero_grads)
@@ -348,6 +369,9 @@ neg, abs, sign, sqr, sqrt, exp, expm1, log, log1p, log2, log10 = (
     neg_op, abs_op, sign_op, sqr_op, sqrt_op, exp_op, expm1_op, log_op, log1p_op, log2_op,
     log10_op)
 xlogx, xlogy0 = xlogx_op, xlogy0_op
+tan, arcsin, arccos, arctan, arctan2 = tan_op, arcsin_op, arccos_op, arctan_op, arctan2_op
+sinh, cosh, arcsinh, arccosh, arctanh = sinh_op, cosh_op, arcsinh_op, arccosh_op, arctanh_op
+exp2, deg2rad, rad2deg, trunc = exp2_op, deg2rad_op, rad2deg_op, trunc_op
 tanh, sigmoid, softplus, sin, cos, floor, ceil = (
     tanh_op, sigmoid_op, softplus_op, sin_op, cos_op, floor_op, ceil_op)
 maximum, minimum, switch = maximum_op, minimum_op, switch_op

@@ -43,6 +43,19 @@ UNARY = {
     "round": (T.round, np.round, A * 3 + 0.1),
     "identity": (identity_op, np.positive, A),
     "xlogx": (T.math.xlogx, lambda x: x * np.log(x), POS),
+    "tan": (T.tan, np.tan, A),
+    "arcsin": (T.arcsin, np.arcsin, A * 0.9),
+    "arccos": (T.arccos, np.arccos, A * 0.9),
+    "arctan": (T.arctan, np.arctan, A * 3),
+    "sinh": (T.sinh, np.sinh, A),
+    "cosh": (T.cosh, np.cosh, A),
+    "arcsinh": (T.arcsinh, np.arcsinh, A * 3),
+    "arccosh": (T.arccosh, np.arccosh, POS + 1.0),
+    "arctanh": (T.arctanh, np.arctanh, A * 0.9),
+    "exp2": (T.exp2, np.exp2, A),
+    "deg2rad": (T.deg2rad, np.deg2rad, A * 90),
+    "rad2deg": (T.rad2deg, np.rad2deg, A),
+    "trunc": (T.trunc, np.trunc, A * 3 + 0.1),
 }
 BINARY = {
     "add": (lambda x, y: x + y, np.add, (A, B)),
@@ -55,6 +68,7 @@ BINARY = {
     "maximum": (T.maximum, np.maximum, (A, B)),
     "minimum": (T.minimum, np.minimum, (A, B)),
     "xlogy0": (T.math.xlogy0, lambda x, y: x * np.log(y), (A, POS)),
+    "arctan2": (T.arctan2, np.arctan2, (A, B)),
 }
 COMPARISONS = {
     "eq": (T.eq, np.equal), "neq": (T.neq, np.not_equal), "lt": (T.lt, np.less),
@@ -67,8 +81,10 @@ UNARY_PREDICATES = {"isnan": (T.isnan, np.isnan), "isinf": (T.isinf, np.isinf),
 DIFFERENTIABLE = {"neg", "abs", "sqr", "sqrt", "exp", "expm1", "log", "log1p", "log2", "log10",
                   "tanh",
                   "sigmoid", "softplus", "sin", "cos", "identity", "add", "sub", "mul",
-                  "true_div", "mod", "pow", "maximum", "minimum", "xlogx", "xlogy0"}
-FLAT = {"sign", "floor", "ceil", "round", "floor_div"}  # derivative zero almost everywhere
+                  "true_div", "mod", "pow", "maximum", "minimum", "xlogx", "xlogy0", "tan",
+                  "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh",
+                  "arctanh", "exp2", "deg2rad", "rad2deg"}
+FLAT = {"sign", "floor", "ceil", "round", "trunc", "floor_div"}  # derivative zero almost everywhere
 
 
 def test_every_scalar_op_is_covered():
