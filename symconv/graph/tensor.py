@@ -207,6 +207,70 @@ class _TensorOperators:
     def clip(self, a_min, a_max):
         return _math().clip(self, a_min, a_max)
 
+    def round(self):
+        return _math().round(self)
+
+    def any(self, axis=None, keepdims=False):
+        return _math().max(_math().neq(self, 0), axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return _math().min(_math().neq(self, 0), axis=axis, keepdims=keepdims)
+
+    def ptp(self, axis=None, keepdims=False):
+        return self.max(axis=axis, keepdims=keepdims) - self.min(axis=axis, keepdims=keepdims)
+
+    def norm(self, L, axis=None, keepdims=False):
+        """The ``L``-norm over ``axis``, as Theano's ``x.norm(L, axis)`` (``L`` 0 counts
+        the non-zero entries)."""
+        m = _math()
+        if L == 0:
+            return m.sum(m.cast(m.neq(self, 0), self.dtype), axis=axis, keepdims=keepdims)
+        if L == 1:
+            return m.sum(m.abs(self), axis=axis, keepdims=keepdims)
+        if L == 2:
+            return m.sqrt(m.sum(m.sqr(self), axis=axis, keepdims=keepdims))
+        return m.sum(m.abs(self) ** L, axis=axis, keepdims=keepdims) ** (1.0 / L)
+
+    def repeat(self, repeats, axis=None):
+        from ..ops.arrays import repeat
+        return repeat(self, repeats, axis=axis)
+
+    def cumsum(self, axis=None):
+        from ..ops.arrays import cumsum
+        return cumsum(self, axis=axis)
+
+    def ravel(self):
+        return _shape().flatten(self, 1)
+
+    def squeeze(self):
+        """Without the axes known to have size 1."""
+        return _shape().dimshuffle(self, [k for k, d in enumerate(self.type.shape) if d != 1])
+
+    def swapaxes(self, axis1, axis2):
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return _shape().transpose(self, axes)
+
+    def copy(self, name=None):
+        """The same value, as a new variable (Theano's ``x.copy()``)."""
+        from ..ops.elemwise import identity_op
+        out = identity_op(self)
+        out.name = name
+        return out
+
+    def zeros_like(self, dtype=None):
+        from ..ops.basic import zeros_like
+        return zeros_like(self, dtype=dtype)
+
+    def ones_like(self, dtype=None):
+        from ..ops.basic import ones_like
+        return ones_like(self, dtype=dtype)
+
+    def fill(self, value):
+        """``value`` in the shape of this tensor."""
+        from ..ops.basic import full_like
+        return full_like(self, value)
+
     # evaluation ----------------------------------------------------------------
     def eval(self, inputs_to_values=None):
         """This variable's value, computed now (Theano's ``Variable.eval``).
@@ -241,6 +305,21 @@ class _TensorOperators:
             # a value given for an input the result does not need is no error here
             cache[key] = function(list(key), self, on_unused_input="ignore")
         return cache[key](*values.values())
+
+
+def _elementwise_method(name):
+    def method(self):
+        return getattr(_math(), name)(self)
+    method.__name__ = name
+    method.__doc__ = f"``{name}`` of each entry."
+    return method
+
+
+for _name in ("arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "ceil", "cos",
+              "cosh", "deg2rad", "exp", "exp2", "expm1", "floor", "log", "log10", "log1p",
+              "log2", "rad2deg", "sin", "sinh", "sqrt", "tan", "tanh", "trunc"):
+    setattr(_TensorOperators, _name, _elementwise_method(_name))
+del _name
 
 
 def _comparison(result, left, symbol, right):
