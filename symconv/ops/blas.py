@@ -118,6 +118,74 @@ def tensordot(a, b, axes=2):
     return reshape(out, tuple(dims)) if dims else reshape(out, ())
 
 
+class BatchedDot(Op):
+    """``np.matmul(x, y)`` of two 3-d tensors: the product of matrices ``x[i]`` and
+    ``y[i]`` for each ``i`` of the first axis (the batch)."""
+
+    def make_node(self, x, y):
+        x, y = as_tensor_variable(x), as_tensor_variable(y)
+        if x.ndim != 3 or y.ndim != 3:
+            raise TypeError(f"batched_dot: operands must be 3-d here, got {x.describe()} and "
+                            f"{y.describe()}")
+        for what, a, b in (("batch", x.type.shape[0], y.type.shape[0]),
+                           ("inner", x.type.shape[2], y.type.shape[1])):
+            if a is not None and b is not None and a != b:
+                raise ValueError(f"batched_dot: the {what} sizes of {x.describe()} and "
+                                 f"{y.describe()} differ: {a} != {b}")
+        batch = x.type.shape[0] if x.type.shape[0] is not None else y.type.shape[0]
+        shape = (batch, x.type.shape[1], y.type.shape[2])
+        dtype = np.result_type(x.dtype, y.dtype).name
+        return Apply(self, [x, y], [TensorVariable(TensorType(dtype, shape))])
+
+    def perform(self, node, inputs):
+        x, y = inputs
+        if x.shape[0] != y.shape[0] or x.shape[2] != y.shape[1]:
+            raise ValueError(f"batched_dot: shapes {x.shape} and {y.shape} do not match (batch "
+                             "sizes, and the last axis of the first with the second of the other)")
+        return [np.matmul(x, y)]
+
+    def infer_shape(self, node, input_shapes):
+        sx, sy = input_shapes
+        return [(sx[0], sx[1], sy[2])]
+
+    def grad(self, inputs, outputs, output_grads):
+        from .shape import dimshuffle
+        x, y = inputs
+        (g,) = output_grads
+        gx = BatchedDot()(g, dimshuffle(y, (0, 2, 1)))
+        gy = BatchedDot()(dimshuffle(x, (0, 2, 1)), g)
+        return [E.cast(gx, x.dtype) if x.type.is_float else None,
+                E.cast(gy, y.dtype) if y.type.is_float else None]
+
+
+def batched_dot(a, b):
+    """``dot(a[i], b[i])`` for each ``i`` of the first axis, stacked (Theano's
+    ``batched_dot``): vectors or matrices per entry of the batch, or a batch of
+    scalars (1-d) scaling the other operand."""
+    from .shape import dimshuffle
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise TypeError(f"batched_dot: operands need a first (batch) axis, got {a.describe()} "
+                        f"and {b.describe()}")
+    if a.ndim == 1:
+        return E.mul(dimshuffle(a, (0,) + ("x",) * (b.ndim - 1)), b)
+    if b.ndim == 1:
+        return E.mul(a, dimshuffle(b, (0,) + ("x",) * (a.ndim - 1)))
+    if a.ndim > 3 or b.ndim > 3:
+        raise TypeError(f"batched_dot: operands of 2 or 3 dimensions, got {a.describe()} and "
+                        f"{b.describe()}")
+    a3 = a if a.ndim == 3 else dimshuffle(a, (0, "x", 1))
+    b3 = b if b.ndim == 3 else dimshuffle(b, (0, 1, "x"))
+    out = BatchedDot()(a3, b3)
+    if a.ndim == 2 and b.ndim == 2:
+        return dimshuffle(out, (0,))
+    if a.ndim == 2:
+        return dimshuffle(out, (0, 2))
+    if b.ndim == 2:
+        return dimshuffle(out, (0, 1))
+    return out
+
+
 def _axis_of(x, k):
     if not -x.ndim <= k < x.ndim:
         raise ValueError(f"tensordot: axis {k} is out of range for {x.describe()}")

@@ -100,3 +100,35 @@ def test_tensordot_errors_name_the_axes():
         T.tensordot(a, b, [[3], [0]])
     with raises_naming(ValueError, "tensordot", "axes=3"):
         T.tensordot(a, b, 3)
+
+
+BATCHED_CASES = {"3.3": ((4, 2, 3), (4, 3, 5)), "2.3": ((4, 3), (4, 3, 5)),
+                 "3.2": ((4, 2, 3), (4, 3)), "2.2": ((4, 3), (4, 3)),
+                 "1.3": ((4,), (4, 2, 3)), "2.1": ((4, 3), (4,))}
+
+
+def _np_batched_dot(a, b):
+    if a.ndim == 1 or b.ndim == 1:
+        a2 = a.reshape(a.shape + (1,) * (b.ndim - 1)) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape + (1,) * (a.ndim - 1)) if b.ndim == 1 else b
+        return a2 * b2
+    return np.stack([np.dot(x, y) for x, y in zip(a, b)])
+
+
+@pytest.mark.parametrize("case", sorted(BATCHED_CASES))
+def test_batched_dot_against_a_loop_of_dots(case):
+    sa, sb = BATCHED_CASES[case]
+    a, b = random_array(sa, seed=11), random_array(sb, seed=12)
+    check_op(T.batched_dot, [a, b], _np_batched_dot)
+    check_grad(T.batched_dot, [a, b])
+
+
+def test_batched_dot_errors():
+    with raises_naming(ValueError, "batched_dot", "batch", "4 != 5"):
+        T.batched_dot(T.dtensor3(shape=(4, 2, 3)), T.dtensor3(shape=(5, 3, 2)))
+    with raises_naming(TypeError, "batched_dot", "batch"):
+        T.batched_dot(T.dscalar(), T.dmatrix())
+    x, y = T.dtensor3("x"), T.dtensor3("y")
+    f = sc.function([x, y], T.batched_dot(x, y))
+    with raises_naming(ValueError, "batched_dot", "(2, 2, 3)", "(2, 4, 1)"):
+        f(np.ones((2, 2, 3)), np.ones((2, 4, 1)))
