@@ -29,6 +29,7 @@ DISTRIBUTIONS = {
     "uniform": ("low", "high"),
     "normal": ("avg", "std"),
     "random_integers": ("low", "high"),    # integers from low to high, both included
+    "multinomial": ("n", "pvals"),         # counts over the last axis, which pvals gives
 }
 
 
@@ -93,6 +94,9 @@ class RandomOp(Op):
 
 
 def _draw(generator, distribution, size, params, dtype):
+    if distribution == "multinomial":
+        n, pvals = params
+        return _multinomial(generator, int(n), pvals, size).astype(dtype, copy=False)
     if distribution == "binomial":
         n, p = params
         if np.ndim(n) == 0 and int(n) == 1:
@@ -115,6 +119,26 @@ def _draw(generator, distribution, size, params, dtype):
         sample *= np.asarray(std, dtype=float_dtype)
         sample += np.asarray(avg, dtype=float_dtype)
     return sample.astype(dtype, copy=False)
+
+
+def _multinomial(generator, n, pvals, size):
+    """Counts of ``n`` categorical draws per row, from uniform numbers: each draw is the
+    first category whose cumulative probability exceeds it, the last one taking what
+    the others leave (as NumPy's ``multinomial``). Vectorized over rows and draws, and
+    the same for a ``Generator`` and a ``RandomState``."""
+    pvals = np.asarray(pvals, dtype="float64")
+    categories = size[-1]
+    if pvals.shape[-1] != categories:
+        raise ValueError(f"multinomial: pvals has {pvals.shape[-1]} categories along its last "
+                         f"axis, the sample's size {size} has {categories}")
+    if categories == 0:
+        return np.zeros(size, dtype="int64")
+    cumulative = np.cumsum(pvals, axis=-1)
+    cumulative[..., -1] = np.inf
+    cumulative = np.broadcast_to(cumulative, size)
+    uniforms = generator.random(size[:-1] + (n,))
+    chosen = (uniforms[..., :, None] >= cumulative[..., None, :]).sum(axis=-1)
+    return (chosen[..., None] == np.arange(categories)).sum(axis=-2)
 
 
 def _static_size(size, ndim):
@@ -150,7 +174,7 @@ def _check_value(op, name, value):
     value = np.asarray(value)
     if value.size == 0:
         return
-    if name == "p" and (np.isnan(value).any() or value.min() < 0 or value.max() > 1):
+    if name in ("p", "pvals") and (np.isnan(value).any() or value.min() < 0 or value.max() > 1):
         raise ValueError(f"{op}: probabilities p must lie in [0, 1], got values from "
                          f"{value.min()} to {value.max()}")
     if name == "n" and (value.dtype.kind not in "iub" or value.min() < 0):
@@ -278,6 +302,39 @@ class RandomStreams:
         """Integers drawn uniformly from ``low`` to ``high``, both included."""
         return self._draw("random_integers", size, (_integer_param(low), _integer_param(high)),
                           dtype, ndim)
+
+    def multinomial(self, size=None, n=1, pvals=None, dtype="int64", ndim=None):
+        """Counts of ``n`` draws among the categories of the last axis of ``pvals``
+        (each row's probabilities); with ``n=1``, one-hot rows.
+
+        Parameters
+        ----------
+        size : tuple, optional
+            The shape of the draws before the categories' axis (the sample is
+            ``size + (categories,)``); by default that of ``pvals`` without its last axis.
+        n : int
+        pvals : float vector or matrix
+            Probabilities of the categories, each row summing to at most 1.
+        """
+        from .shape import shape
+        if pvals is None:
+            raise TypeError("multinomial: give pvals, the probabilities of the categories")
+        pvals = _float_param(pvals)
+        if pvals.ndim == 0:
+            raise ValueError(f"multinomial: pvals must have an axis of categories, got "
+                             f"{pvals.describe()}")
+        n = as_tensor_variable(n)
+        if not n.type.is_integer or n.ndim != 0:
+            raise ValueError(f"multinomial: n must be an integer scalar, got {n.describe()}")
+        categories = shape(pvals)[pvals.ndim - 1]
+        if size is None:
+            full = shape(pvals)
+            ndim = pvals.ndim
+        else:
+            lead = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+            full = lead + (categories,)
+            ndim = None
+        return self._draw("multinomial", full, (n, pvals), dtype, ndim)
 
 
 def _integer_param(value):

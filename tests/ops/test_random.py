@@ -159,3 +159,37 @@ def test_random_integers_cover_both_bounds_and_repeat_for_a_seed():
     np.testing.assert_array_equal(draws(2)[0], a)
     with pytest.raises(TypeError, match="integers"):
         sc.RandomStreams(0).random_integers((2,), low=0.0, high=3)
+
+
+def test_multinomial_counts_follow_the_probabilities_of_each_row():
+    srng = sc.RandomStreams(seed=5)
+    p = T.dmatrix("p")
+    pv = np.array([[0.1, 0.9, 0.0], [0.5, 0.25, 0.25]])
+    one_hot = sc.function([p], srng.multinomial(pvals=p))
+    draws = np.stack([one_hot(pv) for _ in range(3000)])
+    assert draws.dtype == np.int64 and draws.shape == (3000, 2, 3)
+    np.testing.assert_array_equal(draws.sum(axis=2), 1)           # one category per row
+    np.testing.assert_allclose(draws.mean(axis=0), pv, atol=0.03)
+    assert draws[:, 0, 2].sum() == 0                               # probability 0: never
+    counts = sc.function([], srng.multinomial(size=(4, 5), n=7, pvals=np.array([0.2, 0.8]),
+                                              dtype="int32"))()
+    assert counts.shape == (4, 5, 2) and counts.dtype == np.int32
+    np.testing.assert_array_equal(counts.sum(axis=-1), 7)
+
+
+def test_multinomial_repeats_for_a_seed_and_checks_its_arguments():
+    p = T.dmatrix("p")
+    pv = np.full((3, 4), 0.25)
+    first = [sc.function([p], sc.RandomStreams(seed=2).multinomial(pvals=p), mode=mode)(pv)
+             for mode in ("FAST_RUN", "FAST_COMPILE")]
+    np.testing.assert_array_equal(first[0], first[1])
+    srng = sc.RandomStreams(seed=2)
+    with raises_naming(TypeError, "multinomial", "pvals"):
+        srng.multinomial(size=(2,))
+    with raises_naming(ValueError, "multinomial", "n must be an integer"):
+        srng.multinomial(n=1.5, pvals=p)
+    with raises_naming(ValueError, "multinomial", "[0, 1]"):
+        srng.multinomial(pvals=np.array([[1.5, -0.5]]))
+    f = sc.function([p], srng.multinomial(pvals=p))
+    with raises_naming(ValueError, "[0, 1]"):
+        f(np.array([[2.0, -1.0]]))

@@ -182,16 +182,18 @@ def test_mrg_streams_draw_with_mrg_signatures_and_repeat_for_a_seed():
     srng = MRG_RandomStreams(1)
     with pytest.raises(ValueError, match="give size"):
         srng.binomial(p=0.5)
-    with pytest.raises(NotImplementedInSymconv, match="MRG_RandomStreams.multinomial"):
-        srng.multinomial(pvals=np.ones((2, 3)) / 3)
+    with pytest.raises(NotImplementedInSymconv, match="MRG_RandomStreams.choice"):
+        srng.choice(size=2, p=np.ones((2, 3)) / 3)
 
 
 def test_a_missing_draw_says_so():
     from symconv.theano.missing import NotImplementedInSymconv
     srng = RandomStreams(3)
-    for name in ("permutation", "choice", "multinomial"):
+    for name in ("permutation", "choice"):
         with pytest.raises(NotImplementedInSymconv, match=f"RandomStreams.{name}"):
             getattr(srng, name)
+    with pytest.raises(NotImplementedInSymconv, match="RandomStreams.multinomial .*MRG"):
+        srng.multinomial(pvals=[0.5, 0.5])
     assert not hasattr(srng, "shuffle_row_elements")
 
 
@@ -217,3 +219,17 @@ def test_state_updates_copy_one_streams_state_into_another():
         su2.set_value(su1.get_value())
     np.testing.assert_array_equal(f1(), f2())
     assert len(g1.state_updates) == 1 and g1.state_updates[0][1] is None
+
+
+def test_mrg_multinomial_takes_a_matrix_of_probabilities_and_no_size():
+    import numpy as np
+    from symconv.theano.sandbox.rng_mrg import MRG_RandomStreams
+    trng = MRG_RandomStreams(1234)
+    probs = T.dmatrix("probs")
+    sample = trng.multinomial(pvals=probs, dtype="float64")
+    got = function([probs], sample)(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    np.testing.assert_array_equal(got, [[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="size"):
+        trng.multinomial(size=(2, 2), pvals=probs)
+    with pytest.raises(NotImplementedError, match="matrix"):
+        trng.multinomial(pvals=T.dvector())

@@ -8,6 +8,7 @@ trained with them differs from Theano's as two seeds differ). ``nstreams`` is
 accepted and has no effect: NumPy draws a whole array from one state.
 """
 from ...config import config
+from ...ops import random as _random
 from ..missing import NotImplementedInSymconv, missing_attribute
 from ..tensor.shared_randomstreams import RandomStreams
 
@@ -60,6 +61,25 @@ class MRG_RandomStreams(RandomStreams):
                 raise ValueError("MRG_RandomStreams.binomial: give size when p is a scalar")
             size = p.shape
         return super().binomial(size=size, n=n, p=p, ndim=ndim, dtype=dtype)
+
+    def multinomial(self, size=None, n=1, pvals=None, ndim=None, dtype="int64", nstreams=None):
+        """For each row of the matrix ``pvals``, the counts of ``n`` draws among its
+        categories (one-hot rows when ``n=1``), as MRG's: ``size`` and ``ndim`` are not
+        used and must not be given."""
+        from ...graph.tensor import as_tensor_variable
+        if pvals is None:
+            raise TypeError("MRG_RandomStreams.multinomial: you have to specify pvals")
+        if size is not None:
+            raise ValueError("MRG_RandomStreams.multinomial: size is not used; the sample has "
+                             "the shape of pvals")
+        if ndim is not None:
+            raise ValueError("MRG_RandomStreams.multinomial: ndim is not used")
+        pvals = as_tensor_variable(pvals)
+        if pvals.ndim != 2:
+            raise NotImplementedError("MRG_RandomStreams.multinomial: pvals must be a matrix "
+                                      f"(one row of probabilities per draw), got {pvals.describe()}")
+        # the draw of symconv's streams (Theano's RandomStreams has no such draw here)
+        return _random.RandomStreams.multinomial(self, n=n, pvals=pvals, dtype=dtype)
 
 
 __getattr__ = missing_attribute(__name__)

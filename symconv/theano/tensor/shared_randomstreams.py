@@ -24,6 +24,8 @@ class RandomStateDraw(_random.RandomOp):
             raise ValueError(f"{self}: size must be {self.ndim} non-negative ints, got {size}")
         for name, value in zip(_random.DISTRIBUTIONS[self.distribution], params):
             _random._check_value(self, name, value)
+        if self.distribution == "multinomial":        # MRG's (not Theano's values)
+            return [_random._draw(self.state[0], "multinomial", size, params, self.dtype)]
         if self.distribution == "random_integers":   # Theano's: randint with high included
             low, high = params
             return [np.asarray(self.state[0].randint(low, np.asarray(high) + 1, size=size),
@@ -81,8 +83,16 @@ class RandomStreams(_random.RandomStreams):
         """Integers from ``low`` to ``high``, both included (Theano's signature)."""
         return super().random_integers(size=size, low=low, high=high, dtype=dtype, ndim=ndim)
 
+    def multinomial(self, *args, **kwargs):
+        # Theano draws these row by row from its RandomState, which a vectorized draw
+        # cannot repeat; MRG_RandomStreams.multinomial draws them (not Theano's values)
+        from ..missing import NotImplementedInSymconv
+        raise NotImplementedInSymconv(
+            f"symconv does not implement {type(self).__name__}.multinomial (use "
+            "theano.sandbox.rng_mrg.MRG_RandomStreams.multinomial)")
+
     def __getattr__(self, name):
-        # permutation, choice, multinomial...: say what is missing
+        # permutation, choice...: say what is missing
         if name.startswith("__"):
             raise AttributeError(name)
         from ..missing import NotImplementedInSymconv
