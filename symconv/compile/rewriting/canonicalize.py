@@ -194,9 +194,11 @@ def useless_cast(fgraph, node):
 @node_rewrite("canonicalize", "specialize", ops=(Sum, Mean))
 def negation_out_of_reductions(fgraph, node):
     """``sum(-x)`` -> ``-sum(x)`` and ``mean(-x)`` -> ``-mean(x)``, so that two negations
-    around a reduction (``-mean(-nll)``) cancel."""
+    around a reduction (``-mean(-nll)``) cancel. Floats only: an integer's negation
+    wraps around in its own dtype (``-int8(-128)`` is -128, ``-uint8(1)`` 255) before a
+    sum that widens it, so the two orders differ there."""
     x = node.inputs[0]
-    if scalar_name(x) != "neg" or len(fgraph.client_list(x)) != 1:
+    if scalar_name(x) != "neg" or len(fgraph.client_list(x)) != 1 or not x.type.is_float:
         return None
     new = E.neg(type(node.op)(node.op.axis, node.op.keepdims)(x.owner.inputs[0]))
     return [new] if can_stand_for(new, node.outputs[0]) else None

@@ -124,3 +124,19 @@ def test_broadcasts_that_the_elementwise_op_makes_anyway_go():
     got = f(v)
     np.testing.assert_allclose(got, v)
     assert got is not v                # a result never aliases an input
+
+
+@pytest.mark.parametrize("dtype,value", [("uint8", [1, 2]), ("int8", [-128, 5])])
+def test_an_integer_negation_stays_inside_the_sum(dtype, value):
+    # -x wraps around in x's dtype before the sum widens it: -sum(x) would differ
+    x = T.vector("x", dtype=dtype)
+    data = np.array(value, dtype=dtype)
+    got = sc.function([x], T.sum(-x))(data)
+    assert got == np.sum(-data) and got.dtype == np.sum(-data).dtype
+
+
+def test_a_float_negation_leaves_the_sum():
+    x = T.dvector("x")
+    f = check_rewrite(lambda mode: (sc.function([x], -T.sum(-x) + T.mean(-x), mode=mode), []),
+                      calls=[(np.array([1.0, -2.0, 4.0]),)])
+    assert sum(str(op) == "neg" for op in compiled_ops(f)) <= 1
