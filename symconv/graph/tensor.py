@@ -128,10 +128,11 @@ class _TensorOperators:
         raise TypeError(f"symbolic {self.describe()} has no len(); use x.shape[0]")
 
     # reductions --------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, dtype=None, acc_dtype=None):
+    # reductions take NumPy's and Theano's order: (axis, dtype, keepdims)
+    def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         return _math().sum(self, axis=axis, keepdims=keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
-    def mean(self, axis=None, keepdims=False, dtype=None, acc_dtype=None):
+    def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         return _math().mean(self, axis=axis, keepdims=keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
     def max(self, axis=None, keepdims=False):
@@ -146,7 +147,7 @@ class _TensorOperators:
     def argmin(self, axis=None, keepdims=False):
         return _math().argmin(self, axis=axis, keepdims=keepdims)
 
-    def prod(self, axis=None, keepdims=False, dtype=None, acc_dtype=None,
+    def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None,
              no_zeros_in_input=False):
         return _math().prod(self, axis=axis, keepdims=keepdims, dtype=dtype,
                             acc_dtype=acc_dtype, no_zeros_in_input=no_zeros_in_input)
@@ -210,11 +211,14 @@ class _TensorOperators:
     def round(self):
         return _math().round(self)
 
+    # counts rather than max/min, which have no value over an empty axis
     def any(self, axis=None, keepdims=False):
-        return _math().max(_math().neq(self, 0), axis=axis, keepdims=keepdims)
+        m = _math()
+        return m.gt(m.sum(m.neq(self, 0), axis=axis, keepdims=keepdims), 0)
 
     def all(self, axis=None, keepdims=False):
-        return _math().min(_math().neq(self, 0), axis=axis, keepdims=keepdims)
+        m = _math()
+        return m.eq(m.sum(m.eq(self, 0), axis=axis, keepdims=keepdims), 0)
 
     def ptp(self, axis=None, keepdims=False):
         return self.max(axis=axis, keepdims=keepdims) - self.min(axis=axis, keepdims=keepdims)

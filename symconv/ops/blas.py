@@ -62,25 +62,81 @@ def dot(x, y):
     if x.ndim == 0 or y.ndim == 0:
         return E.mul(x, y)
     if x.ndim > 2 or y.ndim > 2:
-        return tensordot(x, y, [[x.ndim - 1], [max(0, y.ndim - 2)]])
+        return tensordot(x, y, [[x.ndim - 1], [max(0, y.ndim - 2)]], _caller="dot")
     return Dot()(x, y)
 
 
-def tensordot(a, b, axes=2):
+class TensorDot(Op):
+    """``np.tensordot(x, y, (x_axes, y_axes))``: the sum of products over the paired
+    axes; the result has ``x``'s other axes, then ``y``'s. ``caller`` is the function
+    errors are told in (``dot`` reaches here for more than two dimensions)."""
+
+    __props__ = ("x_axes", "y_axes", "caller")
+
+    def __init__(self, x_axes, y_axes, caller="tensordot"):
+        self.x_axes, self.y_axes, self.caller = tuple(x_axes), tuple(y_axes), caller
+
+    def __str__(self):
+        return f"tensordot{{{self.x_axes},{self.y_axes}}}"
+
+    def make_node(self, x, y):
+        x, y = as_tensor_variable(x), as_tensor_variable(y)
+        for i, j in zip(self.x_axes, self.y_axes):
+            nx, ny = x.type.shape[i], y.type.shape[j]
+            if nx is not None and ny is not None and nx != ny:
+                raise ValueError(f"{self.caller}: axis {i} of {x.describe()} has {nx} entries, "
+                                 f"axis {j} of {y.describe()} {ny}: they are summed over together")
+        shape = ([d for k, d in enumerate(x.type.shape) if k not in self.x_axes]
+                 + [d for k, d in enumerate(y.type.shape) if k not in self.y_axes])
+        dtype = np.result_type(x.dtype, y.dtype).name
+        return Apply(self, [x, y], [TensorVariable(TensorType(dtype, tuple(shape)))])
+
+    def perform(self, node, inputs):
+        x, y = inputs
+        for i, j in zip(self.x_axes, self.y_axes):
+            if x.shape[i] != y.shape[j]:
+                raise ValueError(f"{self.caller}: shapes {x.shape} and {y.shape} do not match: "
+                                 f"axis {i} of the first has {x.shape[i]} entries, axis {j} of "
+                                 f"the second {y.shape[j]}")
+        return [np.asarray(np.tensordot(x, y, (self.x_axes, self.y_axes)))]
+
+    def infer_shape(self, node, input_shapes):
+        sx, sy = input_shapes
+        return [tuple(d for k, d in enumerate(sx) if k not in self.x_axes)
+                + tuple(d for k, d in enumerate(sy) if k not in self.y_axes)]
+
+    def grad(self, inputs, outputs, output_grads):
+        # g has x's free axes, then y's; each gradient is g contracted with the other
+        # operand over that operand's free axes, its axes put back in order
+        from .shape import dimshuffle
+        x, y = inputs
+        (g,) = output_grads
+        x_free = [k for k in range(x.ndim) if k not in self.x_axes]
+        y_free = [k for k in range(y.ndim) if k not in self.y_axes]
+        n_x_free = len(x_free)
+        gx = TensorDot(range(n_x_free, g.ndim), y_free)(g, y)
+        # gx's axes: x's free axes, then x's summed axes in the order y holds their partners
+        by_y = sorted(range(len(self.y_axes)), key=lambda k: self.y_axes[k])
+        gx_labels = x_free + [self.x_axes[k] for k in by_y]
+        gx = dimshuffle(gx, [gx_labels.index(k) for k in range(x.ndim)])
+        gy = TensorDot(x_free, range(n_x_free))(x, g)
+        by_x = sorted(range(len(self.x_axes)), key=lambda k: self.x_axes[k])
+        gy_labels = [self.y_axes[k] for k in by_x] + y_free
+        gy = dimshuffle(gy, [gy_labels.index(k) for k in range(y.ndim)])
+        return [E.cast(gx, x.dtype) if x.type.is_float else None,
+                E.cast(gy, y.dtype) if y.type.is_float else None]
+
+
+def tensordot(a, b, axes=2, _caller="tensordot"):
     """``np.tensordot(a, b, axes)``: the sum of products over the ``axes`` of ``a``
     and ``b`` (an int ``n``: the last ``n`` axes of ``a`` with the first ``n`` of
-    ``b``; or two lists of axes), whose result has ``a``'s other axes, then ``b``'s.
-
-    The axes summed over are moved together and both operands reshaped into
-    matrices, so the product is one BLAS call; its gradient is that of the
-    product, the reshapes and the transposes.
-    """
-    from .shape import dimshuffle, reshape, shape
+    ``b``; or two lists of axes), whose result has ``a``'s other axes, then ``b``'s
+    (NumPy's kernel, one BLAS product; its gradient is two more tensordots)."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
         if n < 0 or n > min(a.ndim, b.ndim):
-            raise ValueError(f"tensordot: axes={n} for operands of {a.ndim} and {b.ndim} "
+            raise ValueError(f"{_caller}: axes={n} for operands of {a.ndim} and {b.ndim} "
                              "dimensions")
         a_axes, b_axes = list(range(a.ndim - n, a.ndim)), list(range(n))
     else:
@@ -88,34 +144,18 @@ def tensordot(a, b, axes=2):
             a_axes, b_axes = ([int(axes_k)] if np.ndim(axes_k) == 0 else [int(i) for i in axes_k]
                               for axes_k in axes)
         except (TypeError, ValueError):
-            raise TypeError(f"tensordot: axes must be an int or two lists of axes, got "
+            raise TypeError(f"{_caller}: axes must be an int or two lists of axes, got "
                             f"{axes!r}") from None
     if len(a_axes) != len(b_axes):
-        raise ValueError(f"tensordot: {len(a_axes)} axes of {a.describe()} paired with "
+        raise ValueError(f"{_caller}: {len(a_axes)} axes of {a.describe()} paired with "
                          f"{len(b_axes)} of {b.describe()}")
-    a_axes = [_axis_of(a, k) for k in a_axes]
-    b_axes = [_axis_of(b, k) for k in b_axes]
-    for i, j in zip(a_axes, b_axes):
-        na, nb = a.type.shape[i], b.type.shape[j]
-        if na is not None and nb is not None and na != nb:
-            raise ValueError(f"tensordot: axis {i} of {a.describe()} has {na} entries, axis {j} "
-                             f"of {b.describe()} {nb}")
-    free_a = [i for i in range(a.ndim) if i not in a_axes]
-    free_b = [j for j in range(b.ndim) if j not in b_axes]
-
-    def size(x, axes_of_x):
-        total = 1
-        for k in axes_of_x:
-            d = x.type.shape[k]
-            total = E.mul(total, d if d is not None else shape(x)[k])
-        return total
-
-    a2 = reshape(dimshuffle(a, free_a + a_axes), (size(a, free_a), size(a, a_axes)))
-    b2 = reshape(dimshuffle(b, b_axes + free_b), (size(b, b_axes), size(b, free_b)))
-    out = Dot()(a2, b2)
-    dims = [a.type.shape[k] if a.type.shape[k] is not None else shape(a)[k] for k in free_a]
-    dims += [b.type.shape[k] if b.type.shape[k] is not None else shape(b)[k] for k in free_b]
-    return reshape(out, tuple(dims)) if dims else reshape(out, ())
+    a_axes = [_axis_of(a, k, _caller) for k in a_axes]
+    b_axes = [_axis_of(b, k, _caller) for k in b_axes]
+    for axes_of, x in ((a_axes, a), (b_axes, b)):
+        if len(set(axes_of)) != len(axes_of):
+            raise ValueError(f"{_caller}: an axis of {x.describe()} is summed over twice "
+                             f"(axes {axes_of})")
+    return TensorDot(a_axes, b_axes, _caller)(a, b)
 
 
 class BatchedDot(Op):
@@ -186,9 +226,9 @@ def batched_dot(a, b):
     return out
 
 
-def _axis_of(x, k):
+def _axis_of(x, k, caller):
     if not -x.ndim <= k < x.ndim:
-        raise ValueError(f"tensordot: axis {k} is out of range for {x.describe()}")
+        raise ValueError(f"{caller}: axis {k} is out of range for {x.describe()}")
     return k % x.ndim
 
 

@@ -71,6 +71,11 @@ class Reduce(Op):
     numpy_fn = None
 
     def __init__(self, axis, keepdims=False):
+        if not isinstance(keepdims, (bool, np.bool_)):
+            # a dtype given where keepdims goes (Theano's and NumPy's third argument is
+            # the dtype) would otherwise read as True
+            raise TypeError(f"{type(self).__name__.lower()}: keepdims must be True or False, "
+                            f"got {keepdims!r}")
         self.axis = tuple(axis)
         self.keepdims = bool(keepdims)
 
@@ -145,12 +150,20 @@ class Prod(Reduce):
         return _sum_dtype(x)
 
     def grad(self, inputs, outputs, output_grads):
-        # d prod / d x_i = prod / x_i: exact for inputs without zeros
+        # d prod / d x_i is the product of the others: prod / x_i where x_i is not 0; at
+        # a zero, the product of the non-zero others if it is the only zero of its
+        # group, else 0 (as Theano's Prod without no_zeros_in_input)
         (x,) = inputs
         if not x.type.is_float:
             return [None]
-        g = self._expanded(E.mul(output_grads[0], outputs[0]), x)
-        return [E.true_div(broadcast_like(g, x), x)]
+        g = broadcast_like(self._expanded(output_grads[0], x), x)
+        zero = E.eq(x, 0)
+        safe = E.switch(zero, E.cast(1, x.dtype), x)
+        without_zeros = broadcast_like(Prod(self.axis, True)(safe), x)
+        zeros = broadcast_like(Sum(self.axis, True)(E.cast(zero, "int64")), x)
+        others = E.switch(zero, E.switch(E.eq(zeros, 1), without_zeros, E.cast(0, x.dtype)),
+                          E.true_div(broadcast_like(self._expanded(outputs[0], x), x), safe))
+        return [E.mul(g, others)]
 
 
 def _extreme_grad(op, x, g):
@@ -291,22 +304,42 @@ def _reduce(op_class, x, axis, keepdims):
 
 def _accumulated(op_class, x, axis, keepdims, dtype, acc_dtype):
     """``op_class``'s reduction accumulated in ``acc_dtype`` (``dtype`` when not given,
-    as ``np.sum(x, dtype=...)``) and given in ``dtype`` (Theano's two keywords)."""
+    as ``np.sum(x, dtype=...)``), whose result is of ``dtype`` (by default what the
+    reduction gives for ``x`` itself: ``acc_dtype`` changes only the accumulator)."""
     x = as_tensor_variable(x)
+    name = op_class.__name__.lower()
+    axes = normalize_axis(axis, x.ndim, name, x)
+    if acc_dtype is not None:
+        acc = np.dtype(acc_dtype).name
+        if np.result_type(x.dtype, acc).name != acc:
+            raise TypeError(f"{name}: acc_dtype {acc} would lose precision of {x.describe()}: "
+                            "the accumulator needs a dtype that holds the input's")
     accumulate = acc_dtype or dtype
-    if accumulate is not None:
-        x = E.cast(x, accumulate)
-    out = _reduce(op_class, x, axis, keepdims)
-    return E.cast(out, dtype) if dtype is not None else out
+    result = np.dtype(dtype).name if dtype is not None else op_class(axes, keepdims).output_dtype(x)
+    if accumulate is None:
+        return op_class(axes, keepdims)(x)
+    summed = E.cast(x, accumulate)
+    if op_class is Mean and np.dtype(accumulate).kind in "iub":
+        # NumPy's mean in an integer dtype: the sum wraps in it, then the division
+        from .shape import shape
+        count = 1
+        for a in axes:
+            count = E.mul(count, shape(x)[a])
+        # (an integer sum wraps around the same, computed wide and cast back)
+        out = E.true_div(E.cast(Sum(axes, keepdims)(summed), accumulate), count)
+    else:
+        out = op_class(axes, keepdims)(summed)
+    return E.cast(out, result)
 
 
-def sum(x, axis=None, keepdims=False, dtype=None, acc_dtype=None):
-    """Sum over ``axis`` (all axes by default), as ``np.sum``; ``dtype`` is the
-    result's and, unless ``acc_dtype`` says otherwise, the accumulator's."""
+def sum(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    """Sum over ``axis`` (all axes by default), as ``np.sum``: ``dtype`` is the
+    result's and, unless ``acc_dtype`` says otherwise, the accumulator's; ``acc_dtype``
+    alone changes only the accumulator (Theano's keyword)."""
     return _accumulated(Sum, x, axis, keepdims, dtype, acc_dtype)
 
 
-def mean(x, axis=None, keepdims=False, dtype=None, acc_dtype=None):
+def mean(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
     """Arithmetic mean over ``axis``, as ``np.mean``; ``dtype`` and ``acc_dtype`` as
     for :func:`sum`."""
     return _accumulated(Mean, x, axis, keepdims, dtype, acc_dtype)
@@ -322,10 +355,10 @@ def min(x, axis=None, keepdims=False):
     return _reduce(Min, x, axis, keepdims)
 
 
-def prod(x, axis=None, keepdims=False, dtype=None, acc_dtype=None, no_zeros_in_input=False):
-    """Product over ``axis``; ``dtype`` and ``acc_dtype`` as for :func:`sum`.
-    ``no_zeros_in_input`` is Theano's promise that lets it use the gradient
-    ``prod / x``, which is the one used here in any case."""
+def prod(x, axis=None, dtype=None, keepdims=False, acc_dtype=None, no_zeros_in_input=False):
+    """Product over ``axis``; ``dtype`` and ``acc_dtype`` as for :func:`sum`. The
+    gradient is right at zeros (``no_zeros_in_input``, Theano's promise of none, is
+    accepted and changes nothing)."""
     return _accumulated(Prod, x, axis, keepdims, dtype, acc_dtype)
 
 

@@ -47,7 +47,7 @@ def test_dot_errors():
     a, b = T.dmatrix("a", shape=(2, 3)), T.dvector("b", shape=(4,))
     with raises_naming(ValueError, "dot", "[2,3]", "[4]", "'a'", "'b'", "3", "4"):
         T.dot(a, b)
-    with raises_naming(ValueError, "tensordot", "axis 2 of 't'", "4", "5"):
+    with raises_naming(ValueError, "dot", "axis 2 of 't'", "4", "5"):
         T.dot(T.dtensor3("t", shape=(2, 3, 4)), T.dmatrix(shape=(5, 2)))
     x, y = T.dmatrix("x"), T.dmatrix("y")
     f = sc.function([x, y], T.dot(x, y))
@@ -132,3 +132,18 @@ def test_batched_dot_errors():
     f = sc.function([x, y], T.batched_dot(x, y))
     with raises_naming(ValueError, "batched_dot", "(2, 2, 3)", "(2, 4, 1)"):
         f(np.ones((2, 2, 3)), np.ones((2, 4, 1)))
+
+
+def test_tensordot_checks_the_paired_sizes_when_it_runs():
+    x, y = T.dtensor3("x"), T.dtensor3("y")
+    f = sc.function([x, y], T.tensordot(x, y, [[1, 2], [0, 1]]))
+    np.testing.assert_allclose(f(np.ones((2, 3, 4)), np.ones((3, 4, 5))), np.full((2, 5), 12.0))
+    # 3 * 4 entries on both sides, but paired 3 with 4 and 4 with 3: NumPy refuses too
+    with raises_naming(ValueError, "tensordot", "(2, 3, 4)", "(4, 3, 5)", "axis 1"):
+        f(np.ones((2, 3, 4)), np.ones((4, 3, 5)))
+    m = T.dmatrix("m")
+    g = sc.function([x, m], T.dot(x, m))
+    with raises_naming(ValueError, "dot", "(2, 3, 4)", "(5, 6)"):
+        g(np.ones((2, 3, 4)), np.ones((5, 6)))
+    with raises_naming(ValueError, "tensordot", "twice"):
+        T.tensordot(x, y, [[0, 0], [1, 2]])

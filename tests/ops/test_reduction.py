@@ -241,3 +241,45 @@ def test_infer_shape_of_reductions():
     outs = [x.sum(axis=(0, 2)), x.mean(keepdims=True), x.argmax(axis=1), x.max(axis=-1),
             SumTo()(x, x[0]), BroadcastLike()(x[0, 0], x)]
     check_graph(outs, [x], [X])
+
+
+def test_prod_gradient_at_zeros():
+    # the derivative of a product is the product of the other entries, zeros or not
+    x = T.dmatrix("x")
+    grad = sc.function([x], sc.grad(T.prod(x, axis=1).sum() + T.prod(x), x))
+    data = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0], [1.0, 2.0, 4.0]])
+    got = grad(data)
+    want = np.zeros_like(data)
+    for i in range(3):
+        for j in range(3):
+            others = np.delete(data[i], j)
+            want[i, j] = others.prod() + np.delete(data.ravel(), 3 * i + j).prod()
+    np.testing.assert_allclose(got, want)
+    check_grad(lambda v: T.prod(v, axis=0), [np.array([[2.0, 0.5], [0.3, 4.0]])])
+
+
+def test_reductions_take_numpys_positional_order_and_refuse_a_dtype_for_keepdims():
+    x = T.dmatrix("x")
+    assert x.sum(0, "float32").dtype == "float32" and x.sum(0, "float32").ndim == 1
+    assert T.mean(x, 1, "float32", True).ndim == 2
+    with raises_naming(TypeError, "keepdims must be True or False", "'float32'"):
+        T.max(x, 0, "float32")
+
+
+def test_acc_dtype_keeps_the_result_dtype_and_must_hold_the_input():
+    assert T.fvector().sum(acc_dtype="float64").dtype == "float32"
+    assert T.ivector().sum(acc_dtype="int64").dtype == "int64"
+    assert T.fvector().mean(acc_dtype="float64").dtype == "float32"
+    with raises_naming(TypeError, "sum", "acc_dtype float32", "lose precision"):
+        T.dvector().sum(acc_dtype="float32")
+    data = np.array([100, 100, 100, 27], dtype="int8")
+    check_op(lambda v: v.mean(dtype="int8"), [data], lambda v: np.mean(v, dtype="int8"))
+
+
+def test_any_and_all_of_nothing():
+    x = T.dmatrix("x")
+    got = sc.function([x], [x.any(), x.all(), x.any(axis=0), x.all(axis=0)])(np.zeros((0, 3)))
+    assert got[0] == np.False_ and got[1] == np.True_
+    np.testing.assert_array_equal(got[2], [False] * 3)
+    np.testing.assert_array_equal(got[3], [True] * 3)
+

@@ -355,10 +355,21 @@ def test_reductions_take_dtype_and_acc_dtype():
     m = T.fmatrix("m")
     outs = [(m > 0).mean(dtype="float64"), T.mean(m, dtype="float32"),
             m.prod(dtype="float64"), T.sum(m, acc_dtype="float64"), m.sum(acc_dtype="float64")]
-    assert [o.dtype for o in outs] == ["float64", "float32", "float64", "float64", "float64"]
+    # dtype is the result's; acc_dtype only the accumulator's (the result stays float32)
+    assert [o.dtype for o in outs] == ["float64", "float32", "float64", "float32", "float32"]
     data = np.array([[1.0, -2.0], [3.0, 0.5]], dtype="float32")
     got = theano.function([m], outs)(data)
     np.testing.assert_allclose(got, [0.75, 0.625, -3.0, 2.5, 2.5], rtol=1e-6)
+    # positional as Theano's: (input, axis, dtype, keepdims)
+    assert T.sum(m, 0, "float64").dtype == "float64" and T.sum(m, 0, "float64").ndim == 1
+    assert T.mean(m, 1, "float64", False, True).ndim == 2
+    # Theano sums a float64 input asked for in float32 in float64, then casts
+    d = T.dvector("d")
+    big = np.array([1e8, 1.0, -1e8, 1.0] * 3)
+    theano_sum = theano.function([d], T.sum(d, dtype="float32"))(big)
+    assert theano_sum == np.float32(np.sum(big)) and theano_sum.dtype == np.float32
+    with pytest.raises(TypeError, match="lose precision"):
+        T.sum(d, acc_dtype="float32")
 
 
 def test_scalar_upcast_and_xlogx():
@@ -406,7 +417,9 @@ def test_names_libraries_of_theano_code_use():
     for a, w in zip(got, want):
         np.testing.assert_array_equal(a, w)
     assert got[1].dtype == bool and got[6].dtype == theano.config.floatX
-    assert T.flatten(T.dtensor3(), outdim=2).ndim == 2 and T.flatten(T.dtensor3()).ndim == 1
+    with pytest.warns(DeprecationWarning, match="outdim"):
+        assert T.flatten(T.dtensor3(), outdim=2).ndim == 2
+    assert T.flatten(T.dtensor3()).ndim == 1
     assert T.squeeze(T.TensorType("float64", (False, True, False))()).ndim == 2
     from symconv.theano.tensor import basic
     assert basic.dot is T.dot and basic.nnet is T.nnet

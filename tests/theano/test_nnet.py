@@ -236,3 +236,12 @@ def test_spatial_batch_normalization_and_its_errors():
         T.nnet.bn.batch_normalization_train(X, T.dmatrix(), b, axes="spatial")
     with pytest.raises(ValueError, match="both"):
         T.nnet.bn.batch_normalization_train(X, g, b, axes="spatial", running_mean=g)
+    full = T.dtensor4("full")
+    out_full = T.nnet.bn.batch_normalization_train(X, full, full, axes="spatial")[0]
+    f = theano.function([X, full], out_full)
+    ones = np.ones((1, 3, 1, 1))
+    np.testing.assert_allclose(f(Xv, ones), theano.function([X, g, b], out)(Xv, np.ones(3),
+                                                                           np.ones(3)))
+    with pytest.raises(ValueError):
+        f(Xv, np.ones((2, 3, 1, 1)))           # the batch axis of gamma must have size 1
+

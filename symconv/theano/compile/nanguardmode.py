@@ -11,7 +11,8 @@ def NanGuardMode(nan_is_error=None, inf_is_error=None, big_is_error=None,
 
     NaN and Inf are always errors here (``nan_is_error=False`` or
     ``inf_is_error=False`` is refused: there is no guard for one without the other),
-    and ``big_is_error`` (values above 1e10) is not checked: it warns.
+    and values above 1e10 are not checked (Theano's ``big_is_error``, on by default
+    there): ``big_is_error=True`` warns that it is not done.
     """
     from ...compile.mode import Mode
     if nan_is_error is False or inf_is_error is False:

@@ -10,7 +10,8 @@ from ...graph.type import TensorType as _TensorType
 from ...tensor import *  # noqa: F401,F403
 from ...tensor import as_tensor_variable, concatenate, stack  # noqa: F401
 from ...graph.basic import Variable  # noqa: F401  (isinstance checks of Theano code)
-from ...tensor.math import argmax as _argmax, max as _max, min as _min
+from ...tensor.math import argmax as _argmax, max as _max
+from ...tensor.math import mean as _mean, prod as _prod, sum as _sum
 from ...tensor.shapes import flatten as _flatten
 from ..gradient import Lop, Rop, grad, hessian, jacobian, verify_grad  # noqa: F401
 from ..missing import missing_attribute
@@ -109,12 +110,40 @@ def inv(a):
 
 def any(x, axis=None, keepdims=False):
     """Whether any entry of ``x`` over ``axis`` is non-zero (a bool tensor)."""
-    return _max(neq(x, 0), axis=axis, keepdims=keepdims)
+    return as_tensor_variable(x).any(axis=axis, keepdims=keepdims)
 
 
 def all(x, axis=None, keepdims=False):
     """Whether every entry of ``x`` over ``axis`` is non-zero (a bool tensor)."""
-    return _min(neq(x, 0), axis=axis, keepdims=keepdims)
+    return as_tensor_variable(x).all(axis=axis, keepdims=keepdims)
+
+
+def _theano_acc_dtype(x, dtype, acc_dtype):
+    """Theano's accumulator when only ``dtype`` is given: the upcast of the input's
+    and the result's (a float64 sum asked for in float32 is summed in float64)."""
+    if acc_dtype is not None or dtype is None:
+        return acc_dtype
+    return np.result_type(as_tensor_variable(x).dtype, dtype).name
+
+
+def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    """Theano's ``sum``: ``dtype`` is the result's, the accumulator holds both it and
+    the input's (``acc_dtype`` chooses another)."""
+    return _sum(input, axis=axis, dtype=dtype, keepdims=keepdims,
+                acc_dtype=_theano_acc_dtype(input, dtype, acc_dtype))
+
+
+def mean(input, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):
+    """Theano's ``mean``, ``dtype`` and ``acc_dtype`` as for :func:`sum` (``op`` chose
+    between two implementations of one value, and is accepted)."""
+    return _mean(input, axis=axis, dtype=dtype, keepdims=keepdims,
+                 acc_dtype=_theano_acc_dtype(input, dtype, acc_dtype))
+
+
+def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None, no_zeros_in_input=False):
+    """Theano's ``prod``, ``dtype`` and ``acc_dtype`` as for :func:`sum`."""
+    return _prod(input, axis=axis, dtype=dtype, keepdims=keepdims,
+                 acc_dtype=_theano_acc_dtype(input, dtype, acc_dtype))
 
 
 def largest(*args):
@@ -139,6 +168,10 @@ def flatten(x, ndim=None, outdim=None):
     takes the older name ``outdim``)."""
     if outdim is not None and ndim is not None:
         raise ValueError("flatten: give ndim or outdim, not both")
+    if outdim is not None:
+        import warnings
+        warnings.warn("flatten: outdim is Theano's former name of ndim", DeprecationWarning,
+                      stacklevel=2)
     return _flatten(x, ndim if ndim is not None else (outdim if outdim is not None else 1))
 
 

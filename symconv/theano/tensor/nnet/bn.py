@@ -5,7 +5,7 @@ import numpy as np
 
 from ....graph.tensor import as_tensor_variable
 from ....tensor.math import cast, mean as _mean, prod, sqrt
-from ....tensor.shapes import dimshuffle, shape
+from ....tensor.shapes import dimshuffle, shape, specify_shape
 from ...missing import missing_attribute
 
 
@@ -49,7 +49,10 @@ def _broadcast_params(params, names, axes, kept, ndim):
                              f"{len(kept)} (the axes not normalized) or {ndim} (those of the "
                              "inputs)")
     if not short:
-        return params, False
+        # size 1 on the normalized axes (checked when the graph runs), as Theano's
+        # addbroadcast: a parameter of the batch's size there would act per example
+        return [specify_shape(p, [1 if k in axes else None for k in range(ndim)])
+                for p in params], False
     pattern = ["x"] * ndim
     for i, k in enumerate(kept):
         pattern[k] = i
