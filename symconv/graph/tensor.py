@@ -236,12 +236,28 @@ class _TensorOperators:
         return m.sum(m.abs(self) ** L, axis=axis, keepdims=keepdims) ** (1.0 / L)
 
     def repeat(self, repeats, axis=None):
-        from ..ops.arrays import repeat
+        from ..tensor.math import repeat
         return repeat(self, repeats, axis=axis)
 
     def cumsum(self, axis=None):
-        from ..ops.arrays import cumsum
+        from ..tensor.math import cumsum
         return cumsum(self, axis=axis)
+
+    def sort(self, axis=-1, kind="quicksort", order=None):
+        from ..tensor.math import sort
+        return sort(self, axis=axis, kind=kind, order=order)
+
+    def argsort(self, axis=-1, kind="quicksort", order=None):
+        from ..tensor.math import argsort
+        return argsort(self, axis=axis, kind=kind, order=order)
+
+    def nonzero(self, return_matrix=False):
+        from ..tensor.math import nonzero
+        return nonzero(self, return_matrix=return_matrix)
+
+    def nonzero_values(self):
+        from ..tensor.math import nonzero_values
+        return nonzero_values(self)
 
     def ravel(self):
         return _shape().flatten(self, 1)
@@ -257,22 +273,22 @@ class _TensorOperators:
 
     def copy(self, name=None):
         """The same value, as a new variable (Theano's ``x.copy()``)."""
-        from ..ops.elemwise import identity_op
+        from ..tensor.math import identity_op
         out = identity_op(self)
         out.name = name
         return out
 
     def zeros_like(self, dtype=None):
-        from ..ops.basic import zeros_like
+        from ..tensor.basic import zeros_like
         return zeros_like(self, dtype=dtype)
 
     def ones_like(self, dtype=None):
-        from ..ops.basic import ones_like
+        from ..tensor.basic import ones_like
         return ones_like(self, dtype=dtype)
 
     def fill(self, value):
         """``value`` in the shape of this tensor."""
-        from ..ops.basic import full_like
+        from ..tensor.basic import full_like
         return full_like(self, value)
 
     # evaluation ----------------------------------------------------------------

@@ -2,6 +2,9 @@
 from ..ops import elemwise as _E
 from ..ops import reduction as _R
 from ..ops.blas import batched_dot, dot, tensordot
+from ..ops.sorting import argsort, flatnonzero, nonzero, nonzero_values, sort
+from ..ops.arrays import cumsum, repeat  # noqa: F401  (for the methods x.cumsum(), x.repeat())
+from ..ops.elemwise import identity_op  # noqa: F401  (for x.copy())
 from ..ops.reduction import argmax, argmin, max, mean, min, prod, sum
 from ..ops.elemwise import (arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cosh,
                             deg2rad, exp2, rad2deg, sinh, tan, trunc)
@@ -16,7 +19,8 @@ __all__ = [
     "abs", "add", "and_", "cast", "ceil", "cos", "eq", "exp", "expm1", "floor", "floor_div", "ge",
     "gt", "invert", "isinf", "isnan", "le", "log", "log1p", "log2", "log10", "lt", "maximum", "minimum", "mod", "mul",
     "neg", "neq", "or_", "pow", "sigmoid", "sign", "sin", "softplus", "sqr", "sqrt", "sub", "switch",
-    "tanh", "true_div", "xor", "dot", "tensordot", "batched_dot", "sum", "mean", "max", "min", "prod", "argmax", "argmin",
+    "tanh", "true_div", "xor", "dot", "tensordot", "batched_dot", "sort", "argsort", "nonzero",
+    "flatnonzero", "nonzero_values", "sum", "mean", "max", "min", "prod", "argmax", "argmin",
     "clip", "square", "true_divide", "round", "var", "std",
     "tan", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh",
     "arctanh", "exp2", "deg2rad", "rad2deg", "trunc",
