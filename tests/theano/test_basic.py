@@ -445,3 +445,26 @@ def test_nan_guard_mode_stops_at_nan():
         NanGuardMode(inf_is_error=False)
     with pytest.warns(UserWarning, match="big_is_error"):
         NanGuardMode(big_is_error=True)
+
+
+def test_shape_helpers_against_numpy():
+    import numpy as np
+    import symconv as sc
+    x = T.dmatrix("x")
+    X = np.arange(12.0).reshape(3, 4)
+    cases = [(T.shape_padaxis(x, 1), X[:, None, :]), (T.shape_padaxis(x, -1), X[:, :, None]),
+             (T.horizontal_stack(x, x), np.hstack([X, X])),
+             (T.vertical_stack(x, x), np.vstack([X, X])),
+             (T.roll(x, 1, axis=1), np.roll(X, 1, axis=1)), (T.roll(x, -5), np.roll(X, -5)),
+             (T.roll(x, 7, axis=0), np.roll(X, 7, axis=0)), (T.tril(x), np.tril(X)),
+             (T.triu(x, 1), np.triu(X, 1)), (T.tril(x, -1), np.tril(X, -1)),
+             (T.identity_like(x), np.eye(3, 4))]
+    got = theano.function([x], [c[0] for c in cases])(X)
+    for g, (_, want) in zip(got, cases):
+        np.testing.assert_array_equal(g, want)
+    a, b = T.dscalar("a"), T.dscalar("b")
+    np.testing.assert_array_equal(theano.function([a, b], T.stacklists([[a, b], [b, a]]))(1.0, 2.0),
+                                  [[1.0, 2.0], [2.0, 1.0]])
+    sc.verify_grad(lambda m: T.roll(m, 2, axis=1) * T.tril(m), [np.random.default_rng(0).normal(size=(3, 4))])
+    with pytest.raises(IndexError, match="shape_padaxis"):
+        T.shape_padaxis(x, 3)

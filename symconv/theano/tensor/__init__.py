@@ -175,6 +175,79 @@ def flatten(x, ndim=None, outdim=None):
     return _flatten(x, ndim if ndim is not None else (outdim if outdim is not None else 1))
 
 
+def shape_padaxis(t, axis):
+    """``t`` with a new axis of size 1 at ``axis`` (``-1`` appends it)."""
+    t = as_tensor_variable(t)
+    if not -t.ndim - 1 <= axis <= t.ndim:
+        raise IndexError(f"shape_padaxis: axis {axis} is out of range for {t.describe()}")
+    axis = axis % (t.ndim + 1)
+    pattern = list(range(t.ndim))
+    pattern.insert(axis, "x")
+    return t.dimshuffle(pattern)
+
+
+def horizontal_stack(*args):
+    """Matrices side by side (joined along their columns)."""
+    return concatenate(list(args), axis=1)
+
+
+def vertical_stack(*args):
+    """Matrices one above the other (joined along their rows)."""
+    return concatenate(list(args), axis=0)
+
+
+def stacklists(arg):
+    """Nested lists of tensors (or scalars) stacked into one tensor of their shape:
+    ``stacklists([[a, b], [c, d]])`` is a 2x2 matrix of the scalars."""
+    if isinstance(arg, (list, tuple)):
+        return stack([stacklists(item) for item in arg])
+    return as_tensor_variable(arg)
+
+
+def roll(x, shift, axis=None):
+    """``x`` with its entries shifted by ``shift`` along ``axis`` (of the flattened ``x``
+    when None), those pushed past the end coming back at the start, as ``np.roll``."""
+    x = as_tensor_variable(x)
+    if axis is None:
+        return roll(x.flatten(), shift, axis=0).reshape(x.shape, ndim=x.ndim)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"roll: axis {axis} is out of range for {x.describe()}")
+    axis = axis % x.ndim
+    size = x.shape[axis]
+    cut = (size - as_tensor_variable(shift) % size) % size
+    front = (slice(None),) * axis
+    return concatenate([x[front + (slice(cut, None),)], x[front + (slice(None, cut),)]],
+                       axis=axis)
+
+
+def _tri_mask(m, k, below):
+    m = as_tensor_variable(m)
+    if m.ndim != 2:
+        raise ValueError(f"{'tril' if below else 'triu'}: expects a matrix, got {m.describe()}")
+    rows = arange(m.shape[0]).dimshuffle(0, "x")
+    cols = arange(m.shape[1]).dimshuffle("x", 0)
+    keep = ge(rows + k, cols) if below else le(rows + k, cols)
+    return m, cast(keep, m.dtype)
+
+
+def tril(m, k=0):
+    """``m`` with the entries above its ``k``-th diagonal set to 0, as ``np.tril``."""
+    m, mask = _tri_mask(m, k, below=True)
+    return m * mask
+
+
+def triu(m, k=0):
+    """``m`` with the entries below its ``k``-th diagonal set to 0, as ``np.triu``."""
+    m, mask = _tri_mask(m, k, below=False)
+    return m * mask
+
+
+def identity_like(x):
+    """The identity matrix of ``x``'s shape and dtype."""
+    x = as_tensor_variable(x)
+    return eye(x.shape[0], x.shape[1], dtype=x.dtype)
+
+
 def max_and_argmax(a, axis=None, keepdims=False):
     """``[max, argmax]`` of ``a`` over ``axis``."""
     return [_max(a, axis=axis, keepdims=keepdims), _argmax(a, axis=axis, keepdims=keepdims)]
