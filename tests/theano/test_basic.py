@@ -468,3 +468,26 @@ def test_shape_helpers_against_numpy():
     sc.verify_grad(lambda m: T.roll(m, 2, axis=1) * T.tril(m), [np.random.default_rng(0).normal(size=(3, 4))])
     with pytest.raises(IndexError, match="shape_padaxis"):
         T.shape_padaxis(x, 3)
+
+
+def test_nlinalg_and_slinalg_against_numpy():
+    import numpy as np
+    import symconv as sc
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(3, 3))
+    S, B, V = A @ A.T + 3 * np.eye(3), rng.normal(size=(3, 2)), rng.normal(size=3)
+    a, b, v = T.dmatrix("a"), T.dmatrix("b"), T.dvector("v")
+    nl, sl = T.nlinalg, T.slinalg
+    outs = [nl.matrix_inverse(a), nl.det(a), nl.trace(a), nl.diag(v), nl.diag(a),
+            nl.extract_diag(b), nl.alloc_diag(v), nl.matrix_dot(a, a, b), sl.cholesky(a),
+            sl.solve(a, b), sl.solve_lower_triangular(a, b), sl.solve_upper_triangular(a, v),
+            sl.kron(a, b), sl.kron(v, v)]
+    want = [np.linalg.inv(S), np.linalg.det(S), np.trace(S), np.diag(V), np.diag(S),
+            np.diag(B), np.diag(V), S @ S @ B, np.linalg.cholesky(S), np.linalg.solve(S, B),
+            np.linalg.solve(np.tril(S), B), np.linalg.solve(np.triu(S), V), np.kron(S, B),
+            np.kron(V, V)]
+    for got, w in zip(theano.function([a, b, v], outs)(S, B, V), want):
+        np.testing.assert_allclose(got, w, rtol=1e-10, atol=1e-12)
+    sc.verify_grad(nl.trace, [A])
+    sc.verify_grad(lambda m: sl.solve_upper_triangular(m, V), [S])
+    sc.verify_grad(sl.kron, [A, B])

@@ -16,7 +16,7 @@ from ...tensor.shapes import flatten as _flatten
 from ..gradient import Lop, Rop, grad, hessian, jacobian, verify_grad  # noqa: F401
 from ..missing import missing_attribute
 from . import nnet, shared_randomstreams, sharedvar, signal, xlogx  # noqa: F401
-from . import extra_ops  # noqa: F401
+from . import extra_ops, nlinalg, slinalg  # noqa: F401
 from .extra_ops import squeeze  # noqa: F401
 from ...tensor import abs as abs_, floor_div as int_div, sign as sgn  # noqa: F401
 
