@@ -245,3 +245,30 @@ def test_spatial_batch_normalization_and_its_errors():
     with pytest.raises(ValueError):
         f(Xv, np.ones((2, 3, 1, 1)))           # the batch axis of gamma must have size 1
 
+
+
+@pytest.mark.parametrize("border_mode,subsample", [("valid", (1, 1)), ("full", (1, 1)),
+                                                   ("half", (2, 2)), ((1, 2), (2, 1))])
+def test_conv2d_gradients_as_functions_and_the_transposed_convolution(border_mode, subsample):
+    import symconv as sc
+    from symconv.theano.tensor.nnet import abstract_conv
+    rng = np.random.default_rng(0)
+    x, w, gy = T.dtensor4("x"), T.dtensor4("w"), T.dtensor4("gy")
+    X, W = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 2))
+    y = T.nnet.conv2d(x, w, border_mode=border_mode, subsample=subsample)
+    Y = theano.function([x, w], y)(X, W)
+    GY = rng.normal(size=Y.shape)
+    gx_want, gw_want = theano.function([x, w, gy], T.grad(None, [x, w], known_grads={y: gy}))(
+        X, W, GY)
+    gx = abstract_conv.conv2d_grad_wrt_inputs(gy, w, (x.shape[0], 3, 7, 6),
+                                              border_mode=border_mode, subsample=subsample)
+    gw = abstract_conv.conv2d_grad_wrt_weights(x, gy, W.shape, border_mode=border_mode,
+                                               subsample=subsample)
+    up = T.nnet.conv2d_transpose(gy, w, X.shape, border_mode=border_mode,
+                                 input_dilation=subsample)
+    got = theano.function([x, w, gy], [gx, gw, up], on_unused_input="ignore")(X, W, GY)
+    for g, want in zip(got, [gx_want, gw_want, gx_want]):
+        np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-12)
+    assert abstract_conv.get_conv_output_shape(X.shape, W.shape, border_mode, subsample) == Y.shape
+    sc.verify_grad(lambda g, f: abstract_conv.conv2d_grad_wrt_inputs(
+        g, f, X.shape, border_mode=border_mode, subsample=subsample), [GY, W])

@@ -10,7 +10,8 @@ from ....tensor.math import argmax, cast, neg
 from ....tensor.shapes import shape_padleft
 from ...missing import missing_attribute
 from ....tensor.math import abs as _abs, expm1, gt, switch
-from . import bn, conv, sigm  # noqa: F401
+from . import abstract_conv, bn, conv, sigm  # noqa: F401
+from .abstract_conv import conv2d_grad_wrt_inputs, conv2d_grad_wrt_weights  # noqa: F401
 from .sigm import hard_sigmoid, ultra_fast_sigmoid  # noqa: F401
 
 
@@ -53,6 +54,15 @@ def crossentropy_softmax_1hot(x, y_idx):
     rows = arange(x.shape[0])
     nll = neg(log_softmax(x)[rows, y_idx])
     return nll, softmax(x), cast(argmax(x, axis=1), y_idx.dtype)
+
+
+def conv2d_transpose(input, filters, output_shape, filter_shape=None, border_mode="valid",
+                     input_dilation=(1, 1), filter_flip=True, filter_dilation=(1, 1),
+                     num_groups=1):
+    """The transposed convolution of ``input`` to an output of ``output_shape``: the
+    input gradient of ``conv2d`` from that shape, with ``input_dilation`` its stride."""
+    return conv2d_grad_wrt_inputs(input, filters, output_shape, filter_shape, border_mode,
+                                  input_dilation, filter_flip, filter_dilation, num_groups)
 
 
 def elu(x, alpha=1):
