@@ -185,3 +185,10 @@ def test_parser_knows_every_command():
     parser = build_parser()
     for argv in (["train"], ["presets"], ["evaluate", "x.npz"], ["plot", "run.csv"], ["inspect"]):
         assert callable(parser.parse_args(argv).handler)
+
+
+def test_presets_say_when_the_machine_is_busy():
+    from symconv.cli.presets import busy_note
+    assert busy_note(load=0.5, cores=2) is None
+    note = busy_note(load=3.2, cores=2)
+    assert "busy (load average 3.2 on 2 cores)" in note and "OPENBLAS_NUM_THREADS=1" in note

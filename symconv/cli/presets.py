@@ -24,6 +24,9 @@ def cmd_presets(args):
         from ..training.estimate import estimate
         print("timing a few training steps of each network on this machine...", file=sys.stderr,
               flush=True)
+        note = busy_note()
+        if note:
+            print(note, file=sys.stderr, flush=True)
     print(f"{'name':<10} {'row':<4} {'published':>9}"
           + (f"  {'epoch':>7}  {'run':>7}" if timed else "") + "  network")
     for preset in PRESETS.values():
@@ -39,3 +42,23 @@ def cmd_presets(args):
         print("epoch, run: estimated from the fastest of a few timed steps (a run: every epoch of "
               "every network); other work on the cores makes runs longer")
     return 0
+
+
+def busy_note(load=None, cores=None):
+    """A warning when other work already keeps the cores busy (the load average of the
+    last minute at least the number of cores this process may use): the timed steps
+    then measure that work too, and vary from run to run; else None."""
+    import os
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return None
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if not cores or load < cores:
+        return None
+    return (f"the machine is busy (load average {load:.1f} on {cores} cores): the estimates "
+            "measure that work too and vary from run to run; with other work on the cores, "
+            "OPENBLAS_NUM_THREADS=1 keeps a training run from waiting on its own BLAS threads")
+

@@ -25,6 +25,36 @@ from ..graph.type import TensorType
 from .op import Scan
 
 
+class OrderedUpdates(OrderedDict):
+    """Updates, shared variable -> new value, in the order given (what ``scan`` returns,
+    Theano's ``theano.OrderedUpdates``): ``a + b`` and ``a.update(b)`` merge two of
+    them, and refuse two different new values for one shared variable."""
+
+    def __setitem__(self, key, value):
+        if not isinstance(key, SharedVariable):
+            raise TypeError(f"OrderedUpdates: keys are shared variables, got {key!r}")
+        super().__setitem__(key, value)
+
+    def update(self, other=(), **kwargs):
+        if kwargs:
+            raise TypeError("OrderedUpdates: keys are shared variables, not keywords")
+        for key, value in (other.items() if hasattr(other, "items") else other):
+            if key in self and self[key] is not value:
+                raise KeyError(f"OrderedUpdates: two updates of {key.describe()}: "
+                               f"{self[key].describe()} and {as_tensor_variable(value).describe()}")
+            self[key] = value
+
+    def __add__(self, other):
+        merged = OrderedUpdates(self)
+        merged.update(other)
+        return merged
+
+    def __radd__(self, other):
+        merged = OrderedUpdates(other)
+        merged.update(self)
+        return merged
+
+
 class until:
     """The condition that ends a loop: a step function returns
     ``outputs, until(condition)`` (or ``outputs, updates, until(condition)``) and
@@ -118,21 +148,24 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
             spec["inner"].append(p)
             seq_args.append(p)
     state_args = []
-    for info in infos:
+    for k, info in enumerate(infos):
         if info is None:
             continue
         init = info["initial"]
         if info["window"]:
             # the state is the window of the last K values; a tap reads one of them
             depth = info["depth"]
-            info["inner"] = TensorVariable(TensorType(init.dtype, (depth,) + init.type.shape[1:]),
-                                           name=f"{init.name or 'state'}_window")
+            info["inner"] = TensorVariable(
+                TensorType(init.dtype, (depth,) + init.type.shape[1:]),
+                name=f"{init.name or 'outputs_info[' + str(k) + ']'} at taps {info['taps']}")
             state_args.extend(info["inner"][depth + tap] for tap in info["taps"])
         else:
             info["inner"] = TensorVariable(init.type, name=f"{init.name or 'state'}[t-1]")
             state_args.append(info["inner"])
 
-    returned = fn(*seq_args, *state_args, *explicit_nonseqs)
+    arguments = seq_args + state_args + explicit_nonseqs
+    _check_arity(fn, arguments, len(seq_args), len(state_args), len(explicit_nonseqs), name)
+    returned = fn(*arguments)
     outputs, updates, condition = _step_results(returned, name)
     if not given_infos:
         infos = [None] * len(outputs)
@@ -226,8 +259,8 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         else:
             hist = next(state_results)
             user_outputs.append(hist[:, -1] if info["window"] else hist)
-    new_updates = OrderedDict((shared, final) for (shared, _), final
-                              in zip(updated, list(state_results)))
+    new_updates = OrderedUpdates((shared, final) for (shared, _), final
+                                 in zip(updated, list(state_results)))
     if len(user_outputs) == 1 and not return_list:
         return user_outputs[0], new_updates
     if not user_outputs:
@@ -363,6 +396,20 @@ def _taps(taps):
                            for t in taps):
         return None
     return [int(t) for t in taps]
+
+
+def _check_arity(fn, arguments, n_seqs, n_states, n_nonseqs, name):
+    """A step function that cannot take scan's arguments: say what scan passes."""
+    import inspect
+    try:
+        inspect.signature(fn).bind(*arguments)
+    except TypeError as exc:
+        raise TypeError(
+            f"{name}: the step function cannot take the {len(arguments)} arguments scan "
+            f"passes it ({exc}): the sequences at their taps ({n_seqs}), then the states at "
+            f"theirs ({n_states}), then the non_sequences ({n_nonseqs})") from None
+    except ValueError:
+        pass                                     # no signature to read (a builtin): call it
 
 
 def _outer_variables(outputs, mark, inner_inputs):

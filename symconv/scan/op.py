@@ -180,6 +180,13 @@ class Scan(Op):
                                  f"{s.shape[0]} entries along its first axis, fewer than the "
                                  f"{n} steps")
         initial_shapes = [np.shape(s) for s in states]
+        for j, (shape, inner) in enumerate(zip(initial_shapes, self.inner_states)):
+            want = inner.type.shape
+            if len(shape) != len(want) or any(w is not None and w != d for d, w in zip(shape, want)):
+                raise ValueError(
+                    f"{self.name}: the initial value of state {j}{_named(inner)} has shape "
+                    f"{shape}, but the step reads it as {inner.type.shape_str()} (read at past "
+                    "taps down to -k, it needs k values along its first axis)")
         histories = [None] * self.n_states
         stacked = [None] * self.n_nitsot
         fn = self.fn

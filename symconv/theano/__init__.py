@@ -25,8 +25,6 @@ Examples
 >>> f(np.array([1.0, 2.0]))
 array([2., 4.])
 """
-from collections import OrderedDict as _OrderedDict
-
 import numpy as _np
 
 from . import settings as _settings
@@ -48,11 +46,7 @@ from ..tensor.math import dot  # noqa: E402,F401
 from .printing import pprint as pp  # noqa: E402,F401
 from . import scan_module  # noqa: E402,F401
 from .scan_module import foldl, foldr, map, reduce, scan  # noqa: E402,F401
-
-
-class OrderedUpdates(_OrderedDict):
-    """``theano.OrderedUpdates``: updates as an ordered dict (shared variable -> new
-    value), which ``scan`` returns and ``function(updates=...)`` takes."""
+from ..scan import OrderedUpdates  # noqa: E402,F401
 
 
 def Mode(linker=None, optimizer="default"):

@@ -432,3 +432,37 @@ def test_zero_steps_keep_the_shape_of_a_step(mode):
     np.testing.assert_allclose(first_row, np.ones(3))
     np.testing.assert_allclose(grad, np.zeros((4, 3)))
     assert sc.function([X], map(lambda v: v + 1, sequences=X)[0])(np.ones((0, 3))).shape == (0, 3)
+
+
+def test_updates_are_ordered_updates_that_add_up():
+    from symconv.scan import OrderedUpdates
+    count = sc.shared(np.int64(0), name="count")
+    other = sc.shared(np.int64(0), name="other")
+    x = T.dvector("x")
+    _, updates = scan(lambda v: {count: count + 1}, sequences=x)
+    assert isinstance(updates, OrderedUpdates)
+    merged = updates + OrderedUpdates([(other, other + 2)])
+    assert list(merged) == [count, other]
+    sc.function([x], [], updates=merged)(np.ones(3))
+    assert (count.get_value(), other.get_value()) == (3, 2)
+    with raises_naming(KeyError, "two updates of", "'count'"):
+        merged + {count: count * 2}
+    with raises_naming(TypeError, "shared variables"):
+        OrderedUpdates([(x, x)])
+
+
+def test_a_step_function_with_the_wrong_arguments_is_told_what_scan_passes():
+    x = T.dvector("x")
+    w = T.dscalar("w")
+    with raises_naming(TypeError, "cannot take the 3 arguments", "sequences at their taps (1)",
+                       "states at theirs (1)", "non_sequences (1)"):
+        scan(lambda v, h: h + v * w, sequences=x, outputs_info=T.constant(np.array(0.0)),
+             non_sequences=w)
+
+
+def test_too_few_initial_values_for_the_taps_name_the_state():
+    f0 = T.dmatrix("f0")
+    fib, _ = scan(lambda older, last: older + last,
+                  outputs_info=dict(initial=f0, taps=[-2, -1]), n_steps=3)
+    with raises_naming(ValueError, "initial value of state 0", "'f0 at taps [-2, -1]'", "(1, 3)"):
+        sc.function([f0], fib)(np.ones((1, 3)))
