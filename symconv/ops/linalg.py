@@ -123,8 +123,8 @@ class Solve(Op):
 
 class Cholesky(Op):
     """``np.linalg.cholesky(A)``: the lower factor ``L`` with ``L @ L.T = A`` (``A``
-    symmetric positive definite; its lower triangle is read), or the upper one
-    ``L.T`` when ``lower`` is False."""
+    symmetric positive definite; its lower triangle is read), or with ``lower`` False
+    the upper ``U`` with ``U.T @ U = A``, from ``A``'s upper triangle."""
 
     __props__ = ("lower",)
 
@@ -136,7 +136,9 @@ class Cholesky(Op):
         return Apply(self, [a], [TensorVariable(TensorType(_float_dtype(a), a.type.shape))])
 
     def perform(self, node, inputs):
-        factor = _run("cholesky", np.linalg.cholesky, inputs[0])
+        # the upper factor reads the upper triangle: that of the transpose is its lower
+        a = inputs[0] if self.lower else inputs[0].T
+        factor = _run("cholesky", np.linalg.cholesky, a)
         return [np.asarray(factor if self.lower else factor.T, dtype=node.outputs[0].dtype)]
 
     def infer_shape(self, node, input_shapes):
@@ -153,7 +155,8 @@ class Cholesky(Op):
         phi = E.sub(_tril(inner), E.mul(_diag_part(inner), 0.5))
         # S = L^-T phi L^-1, by two solves
         s = Solve()(factor.T, Solve()(factor.T, phi.T).T)
-        return [E.sub(_tril(E.add(s, s.T)), _diag_part(s))]
+        grad = E.sub(_tril(E.add(s, s.T)), _diag_part(s))
+        return [grad if self.lower else grad.T]        # upper: the factor of A.T, read there
 
 
 def _tri_mask(m):
@@ -161,11 +164,12 @@ def _tri_mask(m):
     from .shape import dimshuffle, shape
     rows = dimshuffle(arange(shape(m)[0]), (0, "x"))
     cols = dimshuffle(arange(shape(m)[1]), ("x", 0))
-    return E.cast(E.ge(rows, cols), m.dtype)
+    return E.ge(rows, cols)
 
 
 def _tril(m):
-    return E.mul(m, _tri_mask(m))
+    # a switch, not a product with the mask: what lies above is not read (inf * 0 is NaN)
+    return E.switch(_tri_mask(m), m, E.cast(0, m.dtype))
 
 
 def _diag_part(m):

@@ -35,7 +35,9 @@ class OrderedUpdates(OrderedDict):
             raise TypeError(f"OrderedUpdates: keys are shared variables, got {key!r}")
         super().__setitem__(key, value)
 
-    def update(self, other=(), **kwargs):
+    def update(self, other=None, **kwargs):
+        if other is None:
+            other = ()
         if kwargs:
             raise TypeError("OrderedUpdates: keys are shared variables, not keywords")
         for key, value in (other.items() if hasattr(other, "items") else other):

@@ -10,6 +10,7 @@ TensorType(float32, (?, ?))
 """
 from .basic import *  # noqa: F401,F403  (constructors: matrix, fvector, lscalar, ...)
 from .basic import __all__ as _basic_all
+from . import linalg  # noqa: F401  (T.linalg, NumPy's np.linalg names)
 from .indexing import inc_subtensor, set_subtensor
 from ..ops.arrays import cumsum, eye, repeat, tile
 from ..ops.conditional import ifelse

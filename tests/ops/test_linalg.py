@@ -74,3 +74,23 @@ def test_errors_name_the_operation_and_shapes():
     g = sc.function([x], linalg.cholesky(x))
     with raises_naming(np.linalg.LinAlgError, "cholesky", "(2, 2)"):
         g(-np.eye(2))
+
+
+def test_each_cholesky_factor_reads_its_own_triangle():
+    x = T.dmatrix("x")
+    lower = sc.function([x], linalg.cholesky(x))
+    upper = sc.function([x], linalg.cholesky(x, lower=False))
+    np.testing.assert_allclose(lower(np.tril(SPD)), np.linalg.cholesky(SPD))
+    np.testing.assert_allclose(upper(np.triu(SPD)), np.linalg.cholesky(SPD).T)
+    check_grad(lambda m: linalg.cholesky(m, lower=False), [np.triu(SPD) + np.triu(SPD, 1).T])
+
+
+def test_a_triangular_solve_does_not_read_the_other_triangle():
+    import symconv.theano.tensor as TT
+    a, b = T.dmatrix("a"), T.dmatrix("b")
+    above, below = SPD.copy(), SPD.copy()
+    above[0, 3], below[3, 0] = np.nan, np.inf          # in the triangle each solve skips
+    lower = sc.function([a, b], TT.slinalg.solve_lower_triangular(a, b))(above, B)
+    upper = sc.function([a, b], TT.slinalg.solve_upper_triangular(a, b))(below, B)
+    np.testing.assert_allclose(lower, np.linalg.solve(np.tril(SPD), B))
+    np.testing.assert_allclose(upper, np.linalg.solve(np.triu(SPD), B))

@@ -491,3 +491,17 @@ def test_nlinalg_and_slinalg_against_numpy():
     sc.verify_grad(nl.trace, [A])
     sc.verify_grad(lambda m: sl.solve_upper_triangular(m, V), [S])
     sc.verify_grad(sl.kron, [A, B])
+
+
+def test_tril_and_triu_set_zeros_as_numpy_whatever_the_other_triangle_holds():
+    import numpy as np
+    m = T.dmatrix("m")
+    M = np.array([[1.0, np.inf, -2.0], [np.nan, 3.0, 4.0], [-5.0, 6.0, 7.0]])
+    lower, upper = theano.function([m], [T.tril(m), T.triu(m, 1)])(M)
+    np.testing.assert_array_equal(lower, np.tril(M))
+    np.testing.assert_array_equal(upper, np.triu(M, 1))
+    assert not np.signbit(lower[0, 2])                # 0, not -0.0
+    assert theano.function([m], T.roll(m, 1, axis=0))(np.zeros((0, 2))).shape == (0, 2)
+    updates = theano.OrderedUpdates()
+    updates.update(None)
+    assert len(updates) == 0

@@ -272,3 +272,15 @@ def test_conv2d_gradients_as_functions_and_the_transposed_convolution(border_mod
     assert abstract_conv.get_conv_output_shape(X.shape, W.shape, border_mode, subsample) == Y.shape
     sc.verify_grad(lambda g, f: abstract_conv.conv2d_grad_wrt_inputs(
         g, f, X.shape, border_mode=border_mode, subsample=subsample), [GY, W])
+
+
+def test_abstract_conv_takes_an_int_border_and_a_symbolic_shape():
+    from symconv.theano.tensor.nnet import abstract_conv
+    assert abstract_conv.get_conv_output_shape((2, 3, 7, 8), (4, 3, 3, 2), 1, (1, 1)) == (2, 4, 7, 9)
+    x, w, gy = T.dtensor4("x"), T.dtensor4("w"), T.dtensor4("gy")
+    gx = abstract_conv.conv2d_grad_wrt_inputs(gy, w, x.shape)
+    got = theano.function([x, w, gy], gx, on_unused_input="ignore")(
+        np.ones((2, 3, 7, 6)), np.ones((4, 3, 3, 2)), np.ones((2, 4, 5, 5)))
+    assert got.shape == (2, 3, 7, 6)
+    with pytest.raises(ValueError, match="4 entries"):
+        abstract_conv.conv2d_grad_wrt_inputs(gy, w, (2, 3, 7))

@@ -213,7 +213,7 @@ def roll(x, shift, axis=None):
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"roll: axis {axis} is out of range for {x.describe()}")
     axis = axis % x.ndim
-    size = x.shape[axis]
+    size = maximum(x.shape[axis], 1)          # an empty axis: nothing moves
     cut = (size - as_tensor_variable(shift) % size) % size
     front = (slice(None),) * axis
     return concatenate([x[front + (slice(cut, None),)], x[front + (slice(None, cut),)]],
@@ -227,19 +227,19 @@ def _tri_mask(m, k, below):
     rows = arange(m.shape[0]).dimshuffle(0, "x")
     cols = arange(m.shape[1]).dimshuffle("x", 0)
     keep = ge(rows + k, cols) if below else le(rows + k, cols)
-    return m, cast(keep, m.dtype)
+    return m, keep
 
 
 def tril(m, k=0):
     """``m`` with the entries above its ``k``-th diagonal set to 0, as ``np.tril``."""
-    m, mask = _tri_mask(m, k, below=True)
-    return m * mask
+    m, keep = _tri_mask(m, k, below=True)
+    return switch(keep, m, cast(0, m.dtype))
 
 
 def triu(m, k=0):
     """``m`` with the entries below its ``k``-th diagonal set to 0, as ``np.triu``."""
-    m, mask = _tri_mask(m, k, below=False)
-    return m * mask
+    m, keep = _tri_mask(m, k, below=False)
+    return switch(keep, m, cast(0, m.dtype))
 
 
 def identity_like(x):

@@ -1,9 +1,11 @@
 """``theano.tensor.nnet.abstract_conv``: the two gradients of ``conv2d`` as functions
 of their own (``conv2d_grad_wrt_inputs`` is the transposed convolution of
 deconvolution layers), and ``get_conv_output_shape``."""
+from ....graph.basic import Variable
 from ....graph.tensor import as_tensor_variable
 from ....nnet import shape_hint
-from ....ops.conv import Conv2dGradInputs, Conv2dGradWeights, output_size, resolve_padding
+from ....ops.conv import (Conv2dGradInputs, Conv2dGradWeights, normalize_border_mode,
+                          normalize_pair, output_size, resolve_padding)
 from ....ops.shape import stack_scalars
 from ...missing import missing_attribute
 
@@ -17,9 +19,16 @@ def _no_dilation(filter_dilation, num_groups, name):
 
 
 def _spatial(shape, what, name):
+    """The (rows, cols) of a 4-entry shape (a tuple, or a symbolic vector: ``x.shape``),
+    and the shape as a hint (None for a symbolic vector)."""
+    if isinstance(shape, Variable):
+        if shape.ndim != 1 or shape.type.shape[0] not in (None, 4) or not shape.type.is_integer:
+            raise ValueError(f"{name}: {what} must have 4 entries (batch, channels, rows, "
+                             f"cols), got {shape.describe()}")
+        return shape[2:4], None
     if shape is None or len(shape) != 4:
         raise ValueError(f"{name}: {what} must be given, 4 entries (batch, channels, rows, cols)")
-    return stack_scalars([as_tensor_variable(s) for s in shape[2:]])
+    return stack_scalars([as_tensor_variable(s) for s in shape[2:]]), shape_hint(shape, what)
 
 
 def conv2d_grad_wrt_inputs(output_grad, filters, input_shape, filter_shape=None,
@@ -29,9 +38,8 @@ def conv2d_grad_wrt_inputs(output_grad, filters, input_shape, filter_shape=None,
     ``input_shape``, given ``output_grad`` (shaped like the convolution's output): a
     transposed convolution, differentiable in ``output_grad`` and ``filters``."""
     _no_dilation(filter_dilation, num_groups, "conv2d_grad_wrt_inputs")
-    image = _spatial(input_shape, "input_shape", "conv2d_grad_wrt_inputs")
-    op = Conv2dGradInputs(border_mode, subsample, filter_flip,
-                          shape_hint(input_shape, "input_shape"),
+    image, input_hint = _spatial(input_shape, "input_shape", "conv2d_grad_wrt_inputs")
+    op = Conv2dGradInputs(border_mode, subsample, filter_flip, input_hint,
                           shape_hint(filter_shape, "filter_shape"))
     return op(filters, output_grad, image)
 
@@ -42,10 +50,9 @@ def conv2d_grad_wrt_weights(input, output_grad, filter_shape, input_shape=None,
     """The gradient of ``conv2d(input, w, ...)`` with respect to ``w`` of shape
     ``filter_shape``, given ``output_grad``."""
     _no_dilation(filter_dilation, num_groups, "conv2d_grad_wrt_weights")
-    kernel = _spatial(filter_shape, "filter_shape", "conv2d_grad_wrt_weights")
-    op = Conv2dGradWeights(border_mode, subsample, filter_flip,
-                           shape_hint(input_shape, "input_shape"),
-                           shape_hint(filter_shape, "filter_shape"))
+    kernel, filter_hint = _spatial(filter_shape, "filter_shape", "conv2d_grad_wrt_weights")
+    input_hint = None if isinstance(input_shape, Variable) else shape_hint(input_shape, "input_shape")
+    op = Conv2dGradWeights(border_mode, subsample, filter_flip, input_hint, filter_hint)
     return op(input, output_grad, kernel)
 
 
@@ -55,6 +62,8 @@ def get_conv_output_shape(image_shape, kernel_shape, border_mode, subsample,
     ``kernel_shape`` (entries None where unknown), as Theano's."""
     if filter_dilation is not None and tuple(filter_dilation) != (1, 1):
         raise NotImplementedError("get_conv_output_shape: only filter_dilation (1, 1)")
+    border_mode = normalize_border_mode(border_mode, "get_conv_output_shape")
+    subsample = normalize_pair(subsample, "subsample", "get_conv_output_shape")
     batch, _, rows, cols = image_shape
     n_filters, _, kh, kw = kernel_shape
     out = []
@@ -62,7 +71,8 @@ def get_conv_output_shape(image_shape, kernel_shape, border_mode, subsample,
         if size is None or ksize is None:
             out.append(None)
             continue
-        pad = resolve_padding(border_mode, ksize, ksize)[k]
+        pad = resolve_padding(border_mode, kh if kh is not None else 0,
+                              kw if kw is not None else 0)[k]
         out.append(output_size(size, ksize, pad, subsample[k]))
     return (batch, n_filters, out[0], out[1])
 
