@@ -17,6 +17,7 @@ import sys
 
 from .graph.basic import Constant, SharedVariable, Variable
 from .graph.traversal import graph_inputs, toposort
+from .ops.debug import Print  # noqa: F401  (an identity that prints when it runs)
 
 
 def _outputs_of(obj):

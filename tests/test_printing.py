@@ -191,3 +191,30 @@ def test_theano_pp():
     x = theano.tensor.dvector("x")
     assert theano.pp(theano.tensor.exp(x) / 2) == "(exp(x) / 2.0)"
     assert theano.printing.pprint is theano.pp
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_print_shows_the_value_once_per_call_and_passes_it_on(mode, capsys):
+    x = T.dvector("x")
+    shown = sc.printing.Print("doubled")(x * 2)
+    sized = sc.printing.Print("sized", attrs=("shape",))(shown + 1)
+    f = sc.function([x], [sized * 3, x], mode=mode)
+    data = np.array([1.0, 2.0])
+    got, same = f(data)
+    np.testing.assert_allclose(got, (data * 2 + 1) * 3)
+    np.testing.assert_array_equal(same, data)                # nothing written over x
+    assert capsys.readouterr().out == "doubled __str__ = [2. 4.]\nsized shape = (2,)\n"
+    f(np.array([1.0, 2.0, 3.0]))
+    assert capsys.readouterr().out.splitlines() == ["doubled __str__ = [2. 4. 6.]",
+                                                    "sized shape = (3,)"]
+    np.testing.assert_allclose(sc.function([x], sc.grad(sized.sum(), x), mode=mode)(data), [2, 2])
+
+
+def test_print_with_a_function_of_its_own_and_in_the_theano_route(capsys):
+    import symconv.theano as theano
+    seen = []
+    x = T.dvector("x")
+    f = sc.function([x], theano.printing.Print("m", global_fn=lambda op, v: seen.append(v.sum()))(x))
+    f(np.array([1.0, 2.0]))
+    assert seen == [3.0] and capsys.readouterr().out == ""
+    assert str(sc.printing.Print("m")(x).owner.op) == "print{'m'}"

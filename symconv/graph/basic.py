@@ -215,6 +215,9 @@ class Op:
       input, given the node's outputs (so that no gradient computes its forward
       again, as PyTensor's ``L_op``) and the gradients reaching them.
     - ``infer_shape(node, input_shapes)``: output shapes from input shapes.
+    - ``record(node, inputs)``, optional: what the compiler's first run of a graph,
+      which records the shapes, calls instead of ``perform`` (an op with a side
+      effect, such as printing, leaves it out there).
 
     and, where they apply, what the compiled kernels may do with memory:
 

@@ -4,7 +4,7 @@ import os
 import warnings
 
 from .. import printing as _printing
-from ..printing import pprint  # noqa: F401  (Theano's printing.pprint and theano.pp)
+from ..printing import Print, pprint  # noqa: F401  (Theano's printing.pprint and theano.pp)
 
 
 def debugprint(obj, depth=-1, print_type=False, file=None, ids="CHAR", stop_on_name=False,
