@@ -10,7 +10,8 @@ from ....tensor.math import argmax, cast, neg
 from ....tensor.shapes import shape_padleft
 from ...missing import missing_attribute
 from ....tensor.math import abs as _abs, expm1, gt, switch
-from . import abstract_conv, bn, conv, sigm  # noqa: F401
+from . import abstract_conv, bn, conv, neighbours, sigm  # noqa: F401
+from .neighbours import images2neibs, neibs2images  # noqa: F401
 from .abstract_conv import conv2d_grad_wrt_inputs, conv2d_grad_wrt_weights  # noqa: F401
 from .sigm import hard_sigmoid, ultra_fast_sigmoid  # noqa: F401
 
