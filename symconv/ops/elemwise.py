@@ -244,6 +244,26 @@ def _switch(cond, a, b):
     return np.where(cond, a, b)
 
 
+def _special(name, *leading):
+    """The SciPy special function ``name`` as a kernel (SciPy is imported when a graph
+    first uses it: it is an optional dependency, ``pip install 'symconv[special]'``)."""
+    def kernel(*args):
+        try:
+            import scipy.special
+        except ImportError:
+            raise ImportError(f"{name} needs SciPy: pip install 'symconv[special]' "
+                              "(or scipy)") from None
+        return getattr(scipy.special, name)(*leading, *args)
+    kernel.__name__ = name
+    return kernel
+
+
+def _no_gradient(name):
+    def grad(inputs, outputs, output_grad):
+        raise NotImplementedError(f"{name}: no gradient in symconv")
+    return grad
+
+
 def _xlogy0(x, y):
     """``x * log(y)``, 0 where ``x`` is 0 (the limit, which the product gives as NaN
     at ``y = 0``)."""
@@ -305,6 +325,21 @@ sigmoid_op = _register("sigmoid", 1, _sigmoid, lambda i, o, g: [
 softplus_op = _register("softplus", 1, _softplus, lambda i, o, g: [mul(g, sigmoid(i[0]))])
 sin_op = _register("sin", 1, np.sin, lambda i, o, g: [mul(g, cos(i[0]))])
 cos_op = _register("cos", 1, np.cos, lambda i, o, g: [neg(mul(g, sin(i[0])))])
+# special functions (SciPy's), with their derivatives
+_TWO_OVER_SQRT_PI, _SQRT_PI_OVER_TWO = 2.0 / float(np.sqrt(np.pi)), float(np.sqrt(np.pi)) / 2.0
+erf_op = _register("erf", 1, _special("erf"), lambda i, o, g: [
+    mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(sqr(i[0])))))])
+erfc_op = _register("erfc", 1, _special("erfc"), lambda i, o, g: [
+    neg(mul(g, mul(_TWO_OVER_SQRT_PI, exp(neg(sqr(i[0]))))))])
+erfinv_op = _register("erfinv", 1, _special("erfinv"), lambda i, o, g: [
+    mul(g, mul(_SQRT_PI_OVER_TWO, exp(sqr(o[0]))))])
+erfcinv_op = _register("erfcinv", 1, _special("erfcinv"), lambda i, o, g: [
+    neg(mul(g, mul(_SQRT_PI_OVER_TWO, exp(sqr(o[0])))))])
+gammaln_op = _register("gammaln", 1, _special("gammaln"), lambda i, o, g: [mul(g, psi(i[0]))])
+gamma_op = _register("gamma", 1, _special("gamma"), lambda i, o, g: [
+    mul(g, mul(o[0], psi(i[0])))])
+psi_op = _register("psi", 1, _special("psi"), lambda i, o, g: [mul(g, tri_gamma(i[0]))])
+tri_gamma_op = _register("tri_gamma", 1, _special("polygamma", 1), _no_gradient("tri_gamma"))
 tan_op = _register("tan", 1, np.tan, lambda i, o, g: [mul(g, add(1.0, sqr(o[0])))])
 arcsin_op = _register("arcsin", 1, np.arcsin, lambda i, o, g: [
     true_div(g, sqrt(sub(1.0, sqr(i[0]))))])
@@ -372,6 +407,8 @@ xlogx, xlogy0 = xlogx_op, xlogy0_op
 tan, arcsin, arccos, arctan, arctan2 = tan_op, arcsin_op, arccos_op, arctan_op, arctan2_op
 sinh, cosh, arcsinh, arccosh, arctanh = sinh_op, cosh_op, arcsinh_op, arccosh_op, arctanh_op
 exp2, deg2rad, rad2deg, trunc = exp2_op, deg2rad_op, rad2deg_op, trunc_op
+erf, erfc, erfinv, erfcinv = erf_op, erfc_op, erfinv_op, erfcinv_op
+gammaln, gamma, psi, tri_gamma = gammaln_op, gamma_op, psi_op, tri_gamma_op
 tanh, sigmoid, softplus, sin, cos, floor, ceil = (
     tanh_op, sigmoid_op, softplus_op, sin_op, cos_op, floor_op, ceil_op)
 maximum, minimum, switch = maximum_op, minimum_op, switch_op

@@ -8,6 +8,7 @@ from ..ops.elemwise import identity_op  # noqa: F401  (for x.copy())
 from ..ops.reduction import argmax, argmin, max, mean, min, prod, sum
 from ..ops.elemwise import (arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cosh,
                             deg2rad, exp2, rad2deg, sinh, tan, trunc)
+from ..ops.elemwise import erf, erfc, erfcinv, erfinv, gamma, gammaln, psi, tri_gamma
 from ..ops.elemwise import (abs, add, and_, cast, ceil, cos, eq, exp, expm1, floor, floor_div,
                             ge, gt, invert, isinf, isnan, le, log, log1p, log2, log10, lt, maximum,
                             minimum,
@@ -24,6 +25,7 @@ __all__ = [
     "clip", "square", "true_divide", "round", "var", "std",
     "tan", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh",
     "arctanh", "exp2", "deg2rad", "rad2deg", "trunc",
+    "erf", "erfc", "erfinv", "erfcinv", "gammaln", "gamma", "psi", "tri_gamma",
 ]
 
 square = sqr

@@ -1,6 +1,7 @@
 """Elementwise ops: every scalar op against NumPy, its gradient, broadcasting and dtype rules."""
 import numpy as np
 import pytest
+import scipy.special
 
 import symconv as sc
 import symconv.tensor as T
@@ -56,6 +57,14 @@ UNARY = {
     "deg2rad": (T.deg2rad, np.deg2rad, A * 90),
     "rad2deg": (T.rad2deg, np.rad2deg, A),
     "trunc": (T.trunc, np.trunc, A * 3 + 0.1),
+    "erf": (T.erf, scipy.special.erf, A * 2),
+    "erfc": (T.erfc, scipy.special.erfc, A * 2),
+    "erfinv": (T.erfinv, scipy.special.erfinv, A * 0.9),
+    "erfcinv": (T.erfcinv, scipy.special.erfcinv, A * 0.9 + 1),
+    "gammaln": (T.gammaln, scipy.special.gammaln, POS * 3),
+    "gamma": (T.gamma, scipy.special.gamma, POS * 3),
+    "psi": (T.psi, scipy.special.psi, POS * 3),
+    "tri_gamma": (T.tri_gamma, lambda x: scipy.special.polygamma(1, x), POS * 3),
 }
 BINARY = {
     "add": (lambda x, y: x + y, np.add, (A, B)),
@@ -83,7 +92,8 @@ DIFFERENTIABLE = {"neg", "abs", "sqr", "sqrt", "exp", "expm1", "log", "log1p", "
                   "sigmoid", "softplus", "sin", "cos", "identity", "add", "sub", "mul",
                   "true_div", "mod", "pow", "maximum", "minimum", "xlogx", "xlogy0", "tan",
                   "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh",
-                  "arctanh", "exp2", "deg2rad", "rad2deg"}
+                  "arctanh", "exp2", "deg2rad", "rad2deg", "erf", "erfc", "erfinv", "erfcinv",
+                  "gammaln", "gamma", "psi"}
 FLAT = {"sign", "floor", "ceil", "round", "trunc", "floor_div"}  # derivative zero almost everywhere
 
 
@@ -456,3 +466,10 @@ def test_xlogx_and_xlogy0_are_zero_where_x_is():
     np.testing.assert_array_equal(got[0], [0.0, 0.0, 0.5 * np.log(0.5), 2.0 * np.log(2.0)])
     np.testing.assert_array_equal(got[1], [0.0, 0.0, -np.inf, 2.0 * np.log(2.0)])
     assert T.math.xlogx(T.fvector()).dtype == "float32"
+
+
+def test_tri_gamma_has_no_gradient_and_says_so():
+    x = T.dvector("x")
+    with raises_naming(NotImplementedError, "tri_gamma", "no gradient"):
+        sc.grad(T.tri_gamma(x).sum(), x)
+
