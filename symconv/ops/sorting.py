@@ -42,46 +42,19 @@ class Sort(Op):
         (x,) = inputs
         if not x.type.is_float:
             return [None]
-        return [Unsort(self.axis, self.kind)(x, output_grads[0])]
+        return [SortPermutation(self.axis, self.kind, inverse=True)(x, output_grads[0])]
 
 
-class Unsort(Op):
-    """The gradient of :class:`Sort`: ``g`` (ordered as the sorted ``x``) put back in the
-    order of ``x``, ``out[..., idx[k], ...] = g[..., k, ...]`` for ``idx = argsort(x)``."""
+class SortPermutation(Op):
+    """``h`` reordered by the permutation that sorts ``x``: as ``sort(x)`` orders ``x``
+    (``take_along_axis(h, argsort(x))``), or, ``inverse``, back into the order of
+    ``x`` (``out[..., argsort(x)[k], ...] = h[..., k, ...]``, the gradient of
+    :class:`Sort`). Each is the other's transpose, so each one's gradient is the other."""
 
-    __props__ = ("axis", "kind")
+    __props__ = ("axis", "kind", "inverse")
 
-    def __init__(self, axis, kind="quicksort"):
-        self.axis, self.kind = int(axis), kind
-
-    def make_node(self, x, g):
-        x, g = as_tensor_variable(x), as_tensor_variable(g)
-        return Apply(self, [x, g], [TensorVariable(TensorType(g.dtype, x.type.shape))])
-
-    def perform(self, node, inputs):
-        x, g = inputs
-        order = np.argsort(x, axis=self.axis, kind=self.kind)
-        out = np.empty(np.shape(x), dtype=node.outputs[0].dtype)
-        np.put_along_axis(out, order, np.broadcast_to(g, np.shape(x)), axis=self.axis)
-        return [out]
-
-    def infer_shape(self, node, input_shapes):
-        return [input_shapes[0]]
-
-    def grad(self, inputs, outputs, output_grads):
-        # linear in g: its transpose sorts the incoming gradient as x is sorted
-        x, _ = inputs
-        return [None, TakeSorted(self.axis, self.kind)(x, output_grads[0])]
-
-
-class TakeSorted(Op):
-    """``h`` reordered as ``sort(x)`` orders ``x``: ``take_along_axis(h, argsort(x))``
-    (the transpose of :class:`Unsort`)."""
-
-    __props__ = ("axis", "kind")
-
-    def __init__(self, axis, kind="quicksort"):
-        self.axis, self.kind = int(axis), kind
+    def __init__(self, axis, kind="quicksort", inverse=False):
+        self.axis, self.kind, self.inverse = int(axis), kind, bool(inverse)
 
     def make_node(self, x, h):
         x, h = as_tensor_variable(x), as_tensor_variable(h)
@@ -90,14 +63,19 @@ class TakeSorted(Op):
     def perform(self, node, inputs):
         x, h = inputs
         order = np.argsort(x, axis=self.axis, kind=self.kind)
-        return [np.take_along_axis(np.broadcast_to(h, np.shape(x)), order, axis=self.axis)]
+        h = np.broadcast_to(h, np.shape(x))
+        if not self.inverse:
+            return [np.take_along_axis(h, order, axis=self.axis)]
+        out = np.empty(np.shape(x), dtype=node.outputs[0].dtype)
+        np.put_along_axis(out, order, h, axis=self.axis)
+        return [out]
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
     def grad(self, inputs, outputs, output_grads):
         x, _ = inputs
-        return [None, Unsort(self.axis, self.kind)(x, output_grads[0])]
+        return [None, SortPermutation(self.axis, self.kind, not self.inverse)(x, output_grads[0])]
 
 
 class ArgSort(Op):
