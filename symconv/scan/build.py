@@ -18,7 +18,7 @@ simple:
 import numbers
 from collections import OrderedDict
 
-from ..graph.basic import Constant, SharedVariable, Variable, serial_mark
+from ..graph.basic import Constant, SharedVariable, serial_mark
 from ..graph.tensor import TensorVariable, as_tensor_variable
 from ..graph.traversal import clone_replace
 from ..graph.type import TensorType

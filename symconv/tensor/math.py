@@ -13,7 +13,8 @@ from ..ops.elemwise import (abs, add, and_, cast, ceil, cos, eq, exp, expm1, flo
                             ge, gt, invert, isinf, isnan, le, log, log1p, log2, log10, lt, maximum,
                             minimum,
                             mod, mul, neg, neq, or_, pow, sigmoid, sign, sin, softplus, sqr, sqrt,
-                            sub, switch, tanh, true_div, xlogx, xlogy0, xor)
+                            sub, switch, tanh, true_div, xlogx, xlogy0, xor)  # noqa: F401
+# (xlogx and xlogy0 are T.math.xlogx...: at T they would hide Theano's T.xlogx module)
 from ..graph.tensor import as_tensor_variable
 
 __all__ = [
