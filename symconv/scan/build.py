@@ -114,7 +114,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     -------
     outputs : Variable or list of Variable
         Each output's values after every step, stacked along a new first axis.
-    updates : OrderedDict
+    updates : OrderedUpdates
         Shared variable -> its value after the last step, for those ``fn`` updated;
         pass it to ``function(..., updates=updates)``. Random draws in the step have
         no entry (Theano's have one per random state): their streams move on by
