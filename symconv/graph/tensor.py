@@ -259,6 +259,17 @@ class _TensorOperators:
         from ..tensor.math import nonzero_values
         return nonzero_values(self)
 
+    def take(self, indices, axis=None, mode="raise"):
+        """The entries at ``indices`` along ``axis`` (of the flattened tensor when None),
+        as ``np.take`` (``mode`` 'raise' only: an index out of range is an error)."""
+        if mode != "raise":
+            raise NotImplementedError(f"take: mode {mode!r} is not implemented; only 'raise'")
+        if axis is None:
+            return self.flatten()[indices]
+        if not -self.ndim <= axis < self.ndim:
+            raise ValueError(f"take: axis {axis} is out of range for {self.describe()}")
+        return self[(slice(None),) * (axis % self.ndim) + (indices,)]
+
     def ravel(self):
         return _shape().flatten(self, 1)
 

@@ -59,3 +59,13 @@ def test_shape_and_copy_methods():
     assert row.squeeze().ndim == 1
     np.testing.assert_array_equal(sc.function([row], row.squeeze())(X[:1]), X[0])
     assert X.dtype == T.dmatrix().copy(name="c").dtype and T.dmatrix().copy(name="c").name == "c"
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_take_against_numpy(axis):
+    idx = np.array([[0, 2], [1, 1]], dtype="int64")
+    check_op(lambda x: x.take(idx, axis=axis), [X], lambda x: np.take(x, idx, axis=axis))
+    check_grad(lambda x: x.take(idx, axis=axis), [X])
+    with pytest.raises(NotImplementedError, match="wrap"):
+        T.dmatrix().take(idx, mode="wrap")
+

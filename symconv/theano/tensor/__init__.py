@@ -103,6 +103,11 @@ for _prefix, _dtype in (("b", "int8"), ("w", "int16"), ("i", "int32"), ("l", "in
     globals()[_prefix + "row"], globals()[_prefix + "col"] = _row_and_col_of(_dtype)
 
 
+def take(a, indices, axis=None, mode="raise"):
+    """The entries of ``a`` at ``indices`` along ``axis``, as ``np.take``."""
+    return as_tensor_variable(a).take(indices, axis=axis, mode=mode)
+
+
 def inv(a):
     """``1 / a``."""
     return 1.0 / as_tensor_variable(a)
