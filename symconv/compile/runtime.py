@@ -41,6 +41,10 @@ class Function:
         self._lock = threading.Lock()
         self._shared = list(fgraph.shared_inputs) + [s for s in updated
                                                      if s not in fgraph.shared_inputs]
+        # shared variables with sizes in their type (broadcastable=): an update must
+        # keep them, as set_value does (the type is what later graphs were built on)
+        self._sized_updates = [(k, s) for k, s in enumerate(updated)
+                               if any(d is not None for d in s.type.shape)]
         # inputs with no static size can skip the full check for arrays of the right kind,
         # and an integer scalar input takes a Python int directly
         self._types = [(v.type, v.describe(), all(s is None for s in v.type.shape),
@@ -140,6 +144,14 @@ class Function:
             held.update(id(s.container[0]) for s in self._shared)
             results = [_owned(r, held) for r in results]
         n = self.n_outputs
+        for k, shared in self._sized_updates:
+            value = results[n + k]
+            want = shared.type.shape
+            if np.ndim(value) != len(want) or any(
+                    d is not None and d != got for d, got in zip(want, np.shape(value))):
+                raise ValueError(f"{self._label()}: the update of {shared.describe()} has shape "
+                                 f"{np.shape(value)}, which its type {shared.type.shape_str()} "
+                                 "does not allow (it keeps its value)")
         # all update values were computed before any is written: updates are simultaneous
         for shared, value in zip(self.updated, results[n:]):
             shared.container[0] = value

@@ -505,3 +505,30 @@ def test_tril_and_triu_set_zeros_as_numpy_whatever_the_other_triangle_holds():
     updates = theano.OrderedUpdates()
     updates.update(None)
     assert len(updates) == 0
+
+
+def test_theano_names_found_after_import_theano_alone_and_grad_keywords():
+    import numpy as np
+    assert theano.ifelse.ifelse is not None and theano.sandbox.rng_mrg is not None
+    with pytest.raises(theano.NotImplementedInSymconv, match="theano.sandbox.cuda"):
+        theano.sandbox.cuda
+    x, y = T.dvector("x"), T.dvector("y")
+    gx, gy = theano.grad((x ** 2).sum(), [x, y], disconnected_inputs="ignore",
+                         return_disconnected="None", add_names=False)
+    assert gy is None
+    np.testing.assert_allclose(theano.function([x], gx)(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(theano.NotImplementedInSymconv, match="Disconnected"):
+        theano.grad((x ** 2).sum(), y, return_disconnected="Disconnected")
+
+
+def test_an_update_must_keep_the_sizes_a_shared_variable_declares():
+    import numpy as np
+    r = theano.shared(np.zeros((1, 3)), broadcastable=(True, False), name="r")
+    other = theano.shared(np.zeros(2), name="other")
+    v = T.dmatrix("v")
+    f = theano.function([v], [], updates=[(other, other + 1), (r, v)])
+    f(np.ones((1, 3)))
+    np.testing.assert_array_equal(r.get_value(), np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"update of 'r' .* \(2, 3\)"):
+        f(np.ones((2, 3)))
+    np.testing.assert_array_equal(r.get_value(), np.ones((1, 3)))     # r keeps its value
