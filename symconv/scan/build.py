@@ -138,8 +138,50 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     infos = [_output_spec(o, name, k) for k, o in enumerate(_as_list(outputs_info))]
     explicit_nonseqs = [as_tensor_variable(v) for v in _as_list(non_sequences)]
 
+    # 1. one call of the step, on stand-ins for its arguments
     mark = serial_mark()
-    # the step's arguments: sequences at their taps, states at theirs, non-sequences
+    seq_args, state_args = _step_arguments(seq_specs, infos)
+    arguments = seq_args + state_args + explicit_nonseqs
+    _check_arity(fn, arguments, len(seq_args), len(state_args), len(explicit_nonseqs), name)
+    outputs, updates, condition = _step_results(fn(*arguments), name)
+    if not given_infos:
+        infos = [None] * len(outputs)
+    if len(outputs) != len(infos):
+        raise ValueError(f"{name}: the step function returned {len(outputs)} output(s) but "
+                         f"outputs_info has {len(infos)} entries (one per output, None for an "
+                         "output that is not fed back)")
+
+    # 2. the loop's states (fed-back outputs, updated shared variables) and outputs
+    inner_states, new_states, inits, history, updated = _states(infos, outputs, updates, name)
+    nitsots = [out for info, out in zip(infos, outputs) if info is None]
+    inner_outputs = new_states + nitsots + ([condition] if condition is not None else [])
+
+    # 3. what the step reads from outside: non-sequences
+    explicit = [p for spec in seq_specs for p in spec["inner"]] + inner_states
+    inner_outputs, nonseq_inner, outer = _non_sequences(
+        inner_outputs, mark, explicit, updated, explicit_nonseqs if strict else None, name)
+
+    # 4. the node, on one slice of each sequence per tap
+    outer_seqs = _outer_sequences(seq_specs, go_backwards)
+    op = Scan(explicit + nonseq_inner, inner_outputs, len(outer_seqs), len(inner_states),
+              len(nonseq_inner), history=history, until=condition is not None,
+              truncate_gradient=truncate_gradient, mode=mode, name=name)
+    results = op(_number_of_steps(n_steps, outer_seqs, name), *outer_seqs, *inits, *outer)
+    results = results if isinstance(results, list) else [results]
+
+    # 5. its outputs as the user's: in outputs_info's order, windows as their newest value
+    user_outputs, new_updates = _user_outputs(results, infos, len(inner_states), updated)
+    if len(user_outputs) == 1 and not return_list:
+        return user_outputs[0], new_updates
+    if not user_outputs:
+        return None, new_updates            # Theano's, for a step that only updates
+    return user_outputs, new_updates
+
+
+def _step_arguments(seq_specs, infos):
+    """Stand-ins for one step's arguments: each sequence's entry at each tap, each
+    state at each tap (a state read at several taps is a window of its last values,
+    ``info["inner"]``, of which each tap is one entry)."""
     seq_args = []
     for spec in seq_specs:
         x = spec["input"]
@@ -155,7 +197,6 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
             continue
         init = info["initial"]
         if info["window"]:
-            # the state is the window of the last K values; a tap reads one of them
             depth = info["depth"]
             info["inner"] = TensorVariable(
                 TensorType(init.dtype, (depth,) + init.type.shape[1:]),
@@ -164,19 +205,16 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         else:
             info["inner"] = TensorVariable(init.type, name=f"{init.name or 'state'}[t-1]")
             state_args.append(info["inner"])
+    return seq_args, state_args
 
-    arguments = seq_args + state_args + explicit_nonseqs
-    _check_arity(fn, arguments, len(seq_args), len(state_args), len(explicit_nonseqs), name)
-    returned = fn(*arguments)
-    outputs, updates, condition = _step_results(returned, name)
-    if not given_infos:
-        infos = [None] * len(outputs)
-    if len(outputs) != len(infos):
-        raise ValueError(f"{name}: the step function returned {len(outputs)} output(s) but "
-                         f"outputs_info has {len(infos)} entries (one per output, None for an "
-                         "output that is not fed back)")
 
-    # states and their new values
+def _states(infos, outputs, updates, name):
+    """``(inner states, their new values, initial values, history flags, updated)``:
+    the fed-back outputs (a window shifts by one: ``concat(window[1:], new)``), then
+    the shared variables the step updates (``updated``: ``(shared, stand-in)`` pairs),
+    whose last value only is kept."""
+    from ..tensor.join import concatenate
+    from ..tensor.shapes import shape_padleft
     inner_states, new_states, inits, history = [], [], [], []
     for k, (info, out) in enumerate(zip(infos, outputs)):
         if info is None:
@@ -190,15 +228,12 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
                 "its type from step to step (cast the initial value or the output)")
         inner_states.append(info["inner"])
         if info["window"]:
-            from ..tensor.join import concatenate
-            from ..tensor.shapes import shape_padleft
             new_states.append(concatenate([info["inner"][1:], shape_padleft(out)]))
             inits.append(init[:info["depth"]])
         else:
             new_states.append(out)
             inits.append(init)
         history.append(True)
-    # shared variables the step updates: states of their own, only the last value kept
     updated = []
     for shared, new in updates:
         new = as_tensor_variable(new)
@@ -211,15 +246,18 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         new_states.append(new)
         inits.append(shared)
         history.append(False)
-    nitsots = [out for info, out in zip(infos, outputs) if info is None]
-    inner_outputs = new_states + nitsots + ([condition] if condition is not None else [])
+    return inner_states, new_states, inits, history, updated
 
-    # what the step reads from outside: non-sequences
-    explicit = [p for spec in seq_specs for p in spec["inner"]] + inner_states
+
+def _non_sequences(inner_outputs, mark, explicit, updated, strict_nonseqs, name):
+    """The step's graph with what it reads from outside replaced by stand-ins:
+    ``(inner outputs, the stand-ins, the outer variables)``. An updated shared
+    variable is read as its state; ``strict_nonseqs`` (when strict) lists the shared
+    variables the step may read."""
     replace = {shared: p for shared, p in updated}
     outer = _outer_variables(inner_outputs, mark, set(explicit) | set(replace))
-    if strict:
-        passed = set(explicit_nonseqs)
+    if strict_nonseqs is not None:
+        passed = set(strict_nonseqs)
         for v in outer:
             if isinstance(v, SharedVariable) and v not in passed:
                 raise ValueError(f"{name}: strict, and the step reads {v.describe()}, which is "
@@ -231,8 +269,12 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         nonseq_inner.append(p)
     if replace:
         inner_outputs = clone_replace(inner_outputs, replace)
+    return inner_outputs, nonseq_inner, outer
 
-    # the outer sequences: one slice per tap, reversed for go_backwards
+
+def _outer_sequences(seq_specs, go_backwards):
+    """One slice of each sequence per tap, where every tap exists (Theano's rule:
+    taps from ``min(taps, 0)`` to ``max(taps, 0)``), reversed for ``go_backwards``."""
     outer_seqs = []
     for spec in seq_specs:
         x, taps = spec["input"], spec["taps"]
@@ -244,16 +286,14 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
             else:
                 piece = x[start:tap - high]
             outer_seqs.append(piece[::-1] if go_backwards else piece)
-    steps = _number_of_steps(n_steps, outer_seqs, name)
+    return outer_seqs
 
-    op = Scan(explicit + nonseq_inner, inner_outputs, len(outer_seqs), len(inner_states),
-              len(nonseq_inner), history=history, until=condition is not None,
-              truncate_gradient=truncate_gradient, mode=mode, name=name)
-    results = op(steps, *outer_seqs, *inits, *outer)
-    results = results if isinstance(results, list) else [results]
-    state_results = iter(results[:len(inner_states)])
-    nitsot_results = iter(results[len(inner_states):])
 
+def _user_outputs(results, infos, n_states, updated):
+    """The node's outputs in ``outputs_info``'s order (a window's newest value), and
+    the updates: each updated shared variable's last value."""
+    state_results = iter(results[:n_states])
+    nitsot_results = iter(results[n_states:])
     user_outputs = []
     for info in infos:
         if info is None:
@@ -263,10 +303,6 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
             user_outputs.append(hist[:, -1] if info["window"] else hist)
     new_updates = OrderedUpdates((shared, final) for (shared, _), final
                                  in zip(updated, list(state_results)))
-    if len(user_outputs) == 1 and not return_list:
-        return user_outputs[0], new_updates
-    if not user_outputs:
-        return None, new_updates            # Theano's, for a step that only updates
     return user_outputs, new_updates
 
 
