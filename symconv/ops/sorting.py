@@ -20,13 +20,20 @@ def _axis(axis, x, name):
     return axis % x.ndim
 
 
-class Sort(Op):
-    """``np.sort(x, axis, kind)`` along one axis."""
+class _SortAlongAxis(Op):
+    """An op of one axis and one sorting ``kind``, whose output has its input's shape."""
 
     __props__ = ("axis", "kind")
 
     def __init__(self, axis, kind="quicksort"):
         self.axis, self.kind = int(axis), kind
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
+
+
+class Sort(_SortAlongAxis):
+    """``np.sort(x, axis, kind)`` along one axis."""
 
     def make_node(self, x):
         x = as_tensor_variable(x)
@@ -35,9 +42,6 @@ class Sort(Op):
     def perform(self, node, inputs):
         return [np.sort(inputs[0], axis=self.axis, kind=self.kind)]
 
-    def infer_shape(self, node, input_shapes):
-        return [input_shapes[0]]
-
     def grad(self, inputs, outputs, output_grads):
         (x,) = inputs
         if not x.type.is_float:
@@ -45,7 +49,7 @@ class Sort(Op):
         return [SortPermutation(self.axis, self.kind, inverse=True)(x, output_grads[0])]
 
 
-class SortPermutation(Op):
+class SortPermutation(_SortAlongAxis):
     """``h`` reordered by the permutation that sorts ``x``: as ``sort(x)`` orders ``x``
     (``take_along_axis(h, argsort(x))``), or, ``inverse``, back into the order of
     ``x`` (``out[..., argsort(x)[k], ...] = h[..., k, ...]``, the gradient of
@@ -70,21 +74,13 @@ class SortPermutation(Op):
         np.put_along_axis(out, order, h, axis=self.axis)
         return [out]
 
-    def infer_shape(self, node, input_shapes):
-        return [input_shapes[0]]
-
     def grad(self, inputs, outputs, output_grads):
         x, _ = inputs
         return [None, SortPermutation(self.axis, self.kind, not self.inverse)(x, output_grads[0])]
 
 
-class ArgSort(Op):
+class ArgSort(_SortAlongAxis):
     """``np.argsort(x, axis, kind)``: int64 indices that sort ``x`` along one axis."""
-
-    __props__ = ("axis", "kind")
-
-    def __init__(self, axis, kind="quicksort"):
-        self.axis, self.kind = int(axis), kind
 
     def make_node(self, x):
         x = as_tensor_variable(x)
@@ -92,9 +88,6 @@ class ArgSort(Op):
 
     def perform(self, node, inputs):
         return [np.argsort(inputs[0], axis=self.axis, kind=self.kind).astype("int64", copy=False)]
-
-    def infer_shape(self, node, input_shapes):
-        return [input_shapes[0]]
 
     def grad(self, inputs, outputs, output_grads):
         return [None]
